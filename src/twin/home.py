@@ -1,0 +1,50 @@
+"""The twin home: the one folder that holds everything twin keeps about you."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def default_home() -> Path:
+    """``$TWIN_HOME``, else ``$XDG_DATA_HOME/twin``, else ``~/.local/share/twin``."""
+    if env := os.environ.get("TWIN_HOME"):
+        return Path(env).expanduser()
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data).expanduser() / "twin"
+
+
+@dataclass(frozen=True)
+class Home:
+    """Paths inside the twin home. Nothing is created until `ensure` is called."""
+
+    path: Path
+
+    @property
+    def vault(self) -> Path:
+        """The encrypted SQLite file holding every record."""
+        return self.path / "vault.db"
+
+    @property
+    def key_settings(self) -> Path:
+        """How the vault key is derived from the passphrase (salt and cost; not secret)."""
+        return self.path / "vault.key.json"
+
+    @property
+    def datasets(self) -> Path:
+        return self.path / "datasets"
+
+    @property
+    def runs(self) -> Path:
+        return self.path / "runs"
+
+    @property
+    def models(self) -> Path:
+        return self.path / "models"
+
+    def ensure(self) -> Path:
+        """Create the home folder readable by its owner only (0700)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.path.chmod(0o700)
+        return self.path

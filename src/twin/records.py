@@ -1,0 +1,65 @@
+"""The record types every importer yields and every later stage reads.
+
+An importer turns a file into a stream of `Message` records; it never touches the vault.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What a message is, as far as the source tells."""
+
+    TEXT = "text"
+    MEDIA = "media"
+    SYSTEM = "system"
+    DELETED = "deleted"
+    CALL = "call"
+    OTHER = "other"
+
+
+@dataclass(slots=True)
+class Message:
+    """One message as a source export gives it.
+
+    `sent_at` is timezone-aware when the source says which offset it used, naive (local
+    wall-clock time of the exporting device) when it does not.
+    """
+
+    source: str
+    """Importer name, e.g. ``whatsapp``."""
+    conversation: str
+    """Human title of the chat (a contact or group name)."""
+    sender: str | None
+    """Display name of the author; None for system messages."""
+    sent_at: datetime
+    kind: Kind
+    text: str
+    conversation_id: str | None = None
+    """Stable id of the chat in its source, when the source has one."""
+    sender_id: str | None = None
+    """Stable id of the author in its source (e.g. ``user123``), when the source has one."""
+    message_id: str | None = None
+    """Stable id of the message in its source, when the source has one."""
+    reply_to: str | None = None
+    """`message_id` of the message this one answers."""
+    edited: bool = False
+    forwarded_from: str | None = None
+    from_me: bool | None = None
+    """True/False when the source says whether the exporting user wrote this; None if unknown."""
+    is_group: bool | None = None
+    """True for group chats, False for one-to-one chats, None if the source doesn't say."""
+
+    def preview(self) -> dict[str, str | None]:
+        """The public JSON shape `twin preview` prints, with exactly these keys."""
+        return {
+            "source": self.source,
+            "conversation": self.conversation,
+            "sender": self.sender,
+            "sent_at": self.sent_at.isoformat(),
+            "kind": self.kind.value,
+            "text": self.text,
+        }

@@ -1,0 +1,81 @@
+"""The SQLCipher connection: opening with a key, twin's pragmas, scripts in transactions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import sqlcipher3
+
+from twin.errors import TwinError
+
+if TYPE_CHECKING:
+    # sqlcipher3 ships no type hints; its API is the standard library's sqlite3.
+    from sqlite3 import Connection, DatabaseError
+else:
+    from sqlcipher3.dbapi2 import Connection, DatabaseError
+
+__all__ = ["Connection", "DatabaseError", "connect", "execute_script", "transaction"]
+
+
+def connect(path: Path, key: bytes) -> Connection:
+    """Open (or create) the encrypted database at `path` with a raw 256-bit key.
+
+    A wrong key is reported as a `TwinError`, never as a traceback.
+    """
+    db: Connection = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+    try:
+        db.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except DatabaseError:
+        db.close()
+        raise TwinError(
+            f"{path}: wrong passphrase or key (or the file is not a twin vault)"
+        ) from None
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA foreign_keys = ON")
+    # Deleted records are overwritten, so `twin forget` leaves nothing behind in free pages.
+    db.execute("PRAGMA secure_delete = ON")
+    _load_sqlite_vec(db)
+    return db
+
+
+def _load_sqlite_vec(db: Connection) -> None:
+    """Load sqlite-vec so vector indexes live in the same encrypted file."""
+    import sqlite_vec
+
+    db.enable_load_extension(True)
+    try:
+        sqlite_vec.load(db)
+    finally:
+        db.enable_load_extension(False)
+
+
+def execute_script(db: Connection, script: str) -> None:
+    """Run several statements inside the current transaction.
+
+    ``Connection.executescript`` commits first, which would break the one-transaction rule.
+    """
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlcipher3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        db.execute(statement)
+
+
+@contextmanager
+def transaction(db: Connection) -> Iterator[Connection]:
+    """One write transaction: committed if the block ends normally, rolled back otherwise."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")

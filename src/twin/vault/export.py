@@ -1,0 +1,42 @@
+"""Exporting the whole vault as JSON Lines, readable by anything, without twin."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from twin.vault.vault import Vault
+
+SECTIONS = {
+    "import": "SELECT * FROM imports ORDER BY id",
+    "rule": "SELECT * FROM rules ORDER BY id",
+    "person": "SELECT * FROM people ORDER BY id",
+    "alias": "SELECT * FROM aliases ORDER BY person_id, source, alias",
+    "conversation": "SELECT * FROM conversations ORDER BY id",
+    "message": (
+        "SELECT messages.id, uid, conversations.source, conversations.title AS conversation, "
+        "conversation_id, people.name AS sender, sender_id, sent_at, kind, text, "
+        "source_message_id, reply_to, forwarded_from, edited, import_id "
+        "FROM messages JOIN conversations ON conversations.id = conversation_id "
+        "LEFT JOIN people ON people.id = sender_id ORDER BY conversation_id, sort_key, messages.id"
+    ),
+}
+"""Each line is one record: ``{"type": …, …its fields}``; later stages add sections."""
+
+
+def export_vault(vault: Vault, path: Path) -> dict[str, int]:
+    """Write every record to `path` (unencrypted, owner-only permissions); return counts by type."""
+    counts: dict[str, int] = {}
+    temporary = path.with_name(path.name + ".partial")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as stream:
+        for kind, sql in SECTIONS.items():
+            counts[kind] = 0
+            for row in vault.rows(sql):
+                stream.write(json.dumps({"type": kind, **row}, ensure_ascii=False) + "\n")
+                counts[kind] += 1
+        stream.flush()
+        os.fsync(stream.fileno())
+    temporary.replace(path)
+    return counts

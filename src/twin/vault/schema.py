@@ -1,0 +1,118 @@
+"""The vault's schema, as a list of migrations recorded in the ``migrations`` table.
+
+A schema change is a new function appended here, never an edit of an old one. Other parts of
+twin (datasets, recall) add their tables the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from twin.vault.db import Connection, execute_script, transaction
+
+Migration = Callable[[Connection], None]
+MIGRATIONS: list[Migration] = []
+
+
+def migration(function: Migration) -> Migration:
+    """Register a migration; they run in the order they are defined."""
+    MIGRATIONS.append(function)
+    return function
+
+
+@migration
+def m001_records(db: Connection) -> None:
+    execute_script(
+        db,
+        """
+        CREATE TABLE imports (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            importer_version TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            file_sha256 TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            rules TEXT NOT NULL,            -- JSON: standing rules and per-import choices in force
+            added INTEGER NOT NULL DEFAULT 0,
+            already_there INTEGER NOT NULL DEFAULT 0,
+            skipped INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE people (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            is_me INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE aliases (
+            person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            source TEXT NOT NULL,           -- '*' for an alias that holds in every source
+            alias TEXT NOT NULL,            -- a display name or the source's id for the person
+            PRIMARY KEY (source, alias)
+        ) WITHOUT ROWID;
+        CREATE INDEX aliases_person ON aliases(person_id);
+        CREATE TABLE conversations (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            external_id TEXT NOT NULL,      -- the source's chat id, or its title when it has none
+            title TEXT NOT NULL,
+            is_group INTEGER,
+            UNIQUE (source, external_id)
+        );
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,       -- hash of its identity: makes import idempotent
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            sender_id INTEGER REFERENCES people(id) ON DELETE SET NULL,
+            sent_at TEXT NOT NULL,          -- ISO 8601, with the offset when the source gives it
+            sort_key TEXT NOT NULL,         -- sent_at in UTC when known, else as given
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL,
+            source_message_id TEXT,
+            reply_to TEXT,
+            forwarded_from TEXT,
+            edited INTEGER NOT NULL DEFAULT 0,
+            import_id INTEGER NOT NULL REFERENCES imports(id) ON DELETE CASCADE
+        );
+        CREATE INDEX messages_conversation_time ON messages(conversation_id, sort_key);
+        CREATE INDEX messages_sender ON messages(sender_id);
+        CREATE INDEX messages_import ON messages(import_id);
+        CREATE VIRTUAL TABLE messages_fts USING fts5(
+            text, content='messages', content_rowid='id', tokenize='unicode61'
+        );
+        -- New rows are indexed in bulk at the end of each import; deletions must follow at once.
+        CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+            INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END;
+        CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
+            INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text);
+        END;
+        CREATE TABLE rules (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            value TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (kind, value)
+        );
+        """,
+    )
+
+
+def migrate(db: Connection) -> list[str]:
+    """Apply the migrations not yet recorded, each in its own transaction; return their names."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    applied = {name for (name,) in db.execute("SELECT name FROM migrations")}
+    done = []
+    for step in MIGRATIONS:
+        if step.__name__ in applied:
+            continue
+        with transaction(db):
+            step(db)
+            db.execute(
+                "INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
+                (step.__name__, datetime.now(UTC).isoformat(timespec="seconds")),
+            )
+        done.append(step.__name__)
+    return done

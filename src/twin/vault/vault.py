@@ -1,0 +1,82 @@
+"""The vault: one encrypted SQLite file in the twin home holding every record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from types import TracebackType
+
+from twin.errors import TwinError
+from twin.home import Home
+from twin.vault.db import Connection, connect, transaction
+from twin.vault.key import Secret
+from twin.vault.schema import migrate
+
+
+class Vault(AbstractContextManager["Vault"]):
+    """An open, unlocked vault. Use as a context manager so it is always closed."""
+
+    def __init__(self, home: Home, db: Connection) -> None:
+        self.home = home
+        self.db = db
+
+    @classmethod
+    def create(cls, home: Home, secret: Secret) -> Vault:
+        """Create a new empty vault; refuses to touch an existing one."""
+        home.ensure()
+        if home.vault.exists():
+            raise TwinError(f"{home.vault}: a vault already exists here")
+        key = secret.vault_key(home.key_settings, creating=True)
+        vault = cls(home, connect(home.vault, key))
+        home.vault.chmod(0o600)
+        migrate(vault.db)
+        return vault
+
+    @classmethod
+    def open(cls, home: Home, secret: Secret) -> Vault:
+        """Unlock the existing vault and bring its schema up to date."""
+        if not home.vault.exists():
+            raise TwinError(f"no vault at {home.vault}; run `twin init` first")
+        vault = cls(home, connect(home.vault, secret.vault_key(home.key_settings)))
+        migrate(vault.db)
+        return vault
+
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """One write transaction; everything in it lands together or not at all."""
+        return transaction(self.db)
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the main file and truncate it."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def counts(self) -> dict[str, int]:
+        """How many of each kind of record the vault holds."""
+        tables = {
+            "messages": "messages",
+            "conversations": "conversations",
+            "people": "people",
+            "imports": "imports",
+            "rules": "rules",
+        }
+        return {
+            name: self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for name, table in tables.items()
+        }
+
+    def rows(self, sql: str, *params: object) -> Iterator[dict[str, object]]:
+        """Query rows as dicts keyed by column name."""
+        cursor = self.db.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        for row in cursor:
+            yield dict(zip(names, row, strict=True))
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
