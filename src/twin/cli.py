@@ -30,7 +30,7 @@ class TwinGroup(click.Group):
             raise click.ClickException(str(error)) from None
 
 
-@click.group(cls=TwinGroup, context_settings=CONTEXT)
+@click.group(name="twin", cls=TwinGroup, context_settings=CONTEXT)
 @click.version_option(package_name="twin", message="twin %(version)s")
 @click.option(
     "--home",

@@ -25,8 +25,8 @@ from twin.vault.people import my_names, set_me
 from twin.vault.rules import RULE_KINDS, RuleSet, add_rule, list_rules, parse_day, remove_rule
 from twin.vault.vault import Vault
 
-console = Console(stderr=False, highlight=False)
-notes = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+notes = Console(stderr=True, highlight=False, soft_wrap=True)
 
 WELCOME = """\
 [bold]twin keeps your data, and only you hold the key.[/bold]
