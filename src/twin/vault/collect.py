@@ -54,11 +54,11 @@ def preview(path: Path, source: str | None, options: ParseOptions) -> Iterator[M
         file.close()
 
 
-def message_uid(message: Message, conversation_key: str, occurrence: int) -> str:
+def message_uid(message: Message, conversation_key: str, moment: str, occurrence: int) -> bytes:
     """The identity of a message: its source id where there is one, else its content.
 
-    `occurrence` counts identical messages at the same moment, so real repeats are kept while
-    the same export imported twice adds nothing.
+    `moment` is ``sent_at`` in ISO form; `occurrence` counts identical messages at the same
+    moment, so real repeats are kept while the same export imported twice adds nothing.
     """
     if message.message_id is not None:
         parts = [message.source, conversation_key, message.message_id]
@@ -67,19 +67,19 @@ def message_uid(message: Message, conversation_key: str, occurrence: int) -> str
             message.source,
             conversation_key,
             message.sender or "",
-            message.sent_at.isoformat(),
-            message.kind.value,
+            moment,
+            message.kind,
             message.text,
             str(occurrence),
         ]
-    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).digest()
 
 
-def sort_key(moment: datetime) -> str:
+def sort_key(moment: datetime, iso: str) -> str:
     """UTC when the offset is known, so messages from different offsets order correctly."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment.isoformat()
+    if moment.tzinfo is None:
+        return iso
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat()
 
 
 class _Collector:
@@ -124,16 +124,16 @@ class _Collector:
         if moment != self._moment:
             self._occurrences.clear()
             self._moment = moment
-        identity = (key, message.sender or "", message.kind.value, message.text)
+        identity = (key, message.sender or "", message.kind, message.text)
         occurrence = self._occurrences[identity]
         self._occurrences[identity] += 1
         return (
-            message_uid(message, key, occurrence),
+            message_uid(message, key, moment, occurrence),
             conversation,
             sender,
             moment,
-            sort_key(message.sent_at),
-            message.kind.value,
+            sort_key(message.sent_at, moment),
+            message.kind,
             message.text,
             message.message_id,
             message.reply_to,

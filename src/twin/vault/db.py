@@ -37,6 +37,7 @@ def connect(path: Path, key: bytes) -> Connection:
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA cache_size = -65536")  # 64 MiB: fewer pages decrypted twice on big imports
     # Deleted records are overwritten, so `twin forget` leaves nothing behind in free pages.
     db.execute("PRAGMA secure_delete = ON")
     _load_sqlite_vec(db)

@@ -60,7 +60,7 @@ def m001_records(db: Connection) -> None:
         );
         CREATE TABLE messages (
             id INTEGER PRIMARY KEY,
-            uid TEXT NOT NULL UNIQUE,       -- hash of its identity: makes import idempotent
+            uid BLOB NOT NULL UNIQUE,       -- hash of its identity: makes import idempotent
             conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
             sender_id INTEGER REFERENCES people(id) ON DELETE SET NULL,
             sent_at TEXT NOT NULL,          -- ISO 8601, with the offset when the source gives it
@@ -116,3 +116,80 @@ def migrate(db: Connection) -> list[str]:
             )
         done.append(step.__name__)
     return done
+
+
+@migration
+def m002_notes_journal_recall(db: Connection) -> None:
+    """Notes and journal entries, the recall index over them (and, by choice, messages),
+    and the persona the twin speaks as. See `twin.memory` and `twin.chat`."""
+    execute_script(
+        db,
+        """
+        CREATE TABLE notes (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,       -- hash of where the note lives: re-import updates it
+            kind TEXT NOT NULL,             -- 'journal' or 'note'
+            source TEXT NOT NULL,           -- 'journal', 'markdown', 'plaintext', 'tiddlywiki'
+            location TEXT NOT NULL,         -- file path inside the import, or tiddler title
+            title TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL,       -- ISO 8601
+            tags TEXT NOT NULL DEFAULT '[]',
+            links TEXT NOT NULL DEFAULT '[]',
+            private INTEGER NOT NULL DEFAULT 0,
+            content_sha256 TEXT NOT NULL,   -- of title and text: unchanged notes are skipped
+            import_id INTEGER REFERENCES imports(id)  -- NULL: written in twin
+        );
+        CREATE INDEX notes_created ON notes(created_at);
+        CREATE INDEX notes_import ON notes(import_id);
+        -- Forgetting chat records drops imports left without messages; an import that still
+        -- holds notes stays until its notes are forgotten (`twin notes forget`).
+        CREATE TRIGGER imports_keep_notes BEFORE DELETE ON imports
+        WHEN EXISTS (SELECT 1 FROM notes WHERE import_id = old.id)
+        BEGIN
+            SELECT RAISE(IGNORE);
+        END;
+        CREATE TABLE chunks (
+            id INTEGER PRIMARY KEY,
+            owner TEXT NOT NULL,            -- 'note' or 'message'
+            owner_id INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            heading TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL,
+            sha256 TEXT NOT NULL            -- of heading and text: unchanged chunks keep vectors
+        );
+        CREATE INDEX chunks_owner ON chunks(owner, owner_id);
+        CREATE VIRTUAL TABLE chunks_fts USING fts5(
+            heading, text, content='chunks', content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN
+            INSERT INTO chunks_fts(rowid, heading, text) VALUES (new.id, new.heading, new.text);
+        END;
+        CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
+            INSERT INTO chunks_fts(chunks_fts, rowid, heading, text)
+            VALUES ('delete', old.id, old.heading, old.text);
+            DELETE FROM chunk_vectors WHERE rowid = old.id;
+        END;
+        CREATE TRIGGER chunks_fts_update AFTER UPDATE OF heading, text ON chunks BEGIN
+            INSERT INTO chunks_fts(chunks_fts, rowid, heading, text)
+            VALUES ('delete', old.id, old.heading, old.text);
+            INSERT INTO chunks_fts(rowid, heading, text) VALUES (new.id, new.heading, new.text);
+        END;
+        -- rowid = chunks.id; `coarse` is the sign of each dimension, scanned first on big indexes.
+        CREATE VIRTUAL TABLE chunk_vectors USING vec0(
+            embedding float[384] distance_metric=cosine,
+            coarse bit[384]
+        );
+        CREATE TRIGGER notes_chunks_delete AFTER DELETE ON notes BEGIN
+            DELETE FROM chunks WHERE owner = 'note' AND owner_id = old.id;
+        END;
+        CREATE TABLE persona (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            name TEXT NOT NULL DEFAULT '',
+            bio TEXT NOT NULL DEFAULT '',
+            facts TEXT NOT NULL DEFAULT '[]',   -- JSON list of short sentences
+            updated_at TEXT NOT NULL
+        );
+        """,
+    )

@@ -1,0 +1,198 @@
+"""How fast twin reads and collects chat exports, side by side with the `whatstk` parser.
+
+    python bench/import.py [--messages 1000000] [--telegram-mb 1024] [--skip-whatstk]
+
+Generates a synthetic WhatsApp export of N messages and a Telegram Desktop export of about the
+given size under bench/out/, then reports, each measured in a fresh process:
+  - preview-parse rate (messages/s) of twin's WhatsApp parser and of whatstk on the same file,
+    and their ratio (target: twin at least 5x);
+  - import rate into an encrypted vault (target: 1 M WhatsApp messages in under 20 s);
+  - peak memory (max RSS) of each step (target: a 1 GB Telegram export under 400 MB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+OUT = Path(__file__).parent / "out"
+NAMES = ["Sam Rivera", "Maya Rivera", "Inês Costa", "Tiago Ferreira", "Joana Lima"]
+PROSE = (
+    "ok sure see you tomorrow did you get the tickets lol that's amazing running late sorry "
+    "dinner at eight bring the dog can't wait call me when you land haha yes no maybe later "
+    "the rehearsal moved to thursday coffee first"
+)
+WORDS = PROSE.split()
+
+
+def sentence(rng: random.Random) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 14)))
+
+
+def write_whatsapp(path: Path, count: int) -> None:
+    """An Android export with 24-hour times, some multi-line messages, media and system lines."""
+    rng = random.Random(7)
+    moment = datetime(2019, 1, 1, 8, 0)
+    with path.open("w", encoding="utf-8") as out:
+        out.write(f"{moment:%d/%m/%Y, %H:%M} - Messages and calls are end-to-end encrypted.\n")
+        for _ in range(count - 1):
+            moment += timedelta(seconds=rng.randint(5, 900))
+            roll = rng.random()
+            body = (
+                "<Media omitted>"
+                if roll < 0.03
+                else sentence(rng) + "\n" + sentence(rng)
+                if roll < 0.10
+                else sentence(rng)
+            )
+            out.write(f"{moment:%d/%m/%Y, %H:%M} - {rng.choice(NAMES[:2])}: {body}\n")
+
+
+def write_telegram(path: Path, megabytes: int) -> int:
+    """A full-account Telegram Desktop export of about `megabytes` MB; returns its message count."""
+    rng = random.Random(11)
+    target = megabytes * 1024 * 1024
+    count = 0
+    with path.open("w", encoding="utf-8") as out:
+        out.write(
+            '{"about": "synthetic", "personal_information": {"user_id": 1, '
+            '"first_name": "Sam"}, "chats": {"about": "", "list": [\n'
+        )
+        chat = 0
+        while out.tell() < target:
+            chat += 1
+            if chat > 1:
+                out.write(",\n")
+            out.write(
+                json.dumps({"name": f"Friend {chat}", "type": "personal_chat", "id": chat})[:-1]
+            )
+            out.write(', "messages": [\n')
+            moment = 1_600_000_000
+            for number in range(1, 50_001):
+                moment += rng.randint(5, 900)
+                sender = rng.choice([("Sam", "user1"), (f"Friend {chat}", f"user{chat + 1}")])
+                text: object = sentence(rng)
+                if number % 7 == 0:
+                    text = [
+                        sentence(rng) + " ",
+                        {"type": "bold", "text": "really"},
+                        " " + sentence(rng),
+                    ]
+                message = {
+                    "id": number,
+                    "type": "message",
+                    "date": datetime.utcfromtimestamp(moment).isoformat(),
+                    "date_unixtime": str(moment),
+                    "from": sender[0],
+                    "from_id": sender[1],
+                    "text": text,
+                }
+                out.write(("" if number == 1 else ",\n") + json.dumps(message, ensure_ascii=False))
+                count += 1
+                if out.tell() >= target:
+                    break
+            out.write("]}")
+        out.write("\n]}}\n")
+    return count
+
+
+def measure(step: str, path: str) -> dict[str, float]:
+    """Run one step in this process; return its wall time, message count and peak memory."""
+    started = time.perf_counter()
+    if step == "twin-parse":
+        from twin.importers.base import ParseOptions
+        from twin.vault.collect import preview
+
+        count = sum(1 for _ in preview(Path(path), None, ParseOptions()))
+    elif step == "whatstk-parse":
+        from whatstk.whatsapp.parser import df_from_whatsapp
+
+        frame = df_from_whatsapp(path, hformat="%d/%m/%Y, %H:%M - %name:", max_size=None)
+        count = len(frame)
+    elif step == "twin-import":
+        from twin.home import Home
+        from twin.vault import Secret, Vault
+        from twin.vault.collect import import_file
+
+        home = Home(Path(tempfile.mkdtemp(prefix="twin-bench-")))
+        with Vault.create(home, Secret(passphrase="bench")) as vault:
+            started = time.perf_counter()  # the key derivation is not import work
+            count = import_file(vault, Path(path), me="Sam Rivera").added
+        shutil.rmtree(home.path)
+    else:
+        raise SystemExit(f"unknown step {step}")
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "messages": count, "peak_mb": peak}
+
+
+def run_step(step: str, path: Path) -> dict[str, float]:
+    env = {**os.environ, "TWIN_KDF": "fast"}
+    result = subprocess.run(
+        [sys.executable, __file__, "--measure", step, str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def report(label: str, figures: dict[str, float]) -> float:
+    rate = figures["messages"] / figures["seconds"]
+    print(
+        f"{label:<34} {figures['messages']:>10,.0f} msgs {figures['seconds']:>8.2f} s "
+        f"{rate:>12,.0f} msgs/s  peak {figures['peak_mb']:>7.0f} MB",
+        flush=True,
+    )
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--telegram-mb", type=int, default=1024)
+    parser.add_argument("--skip-whatstk", action="store_true")
+    parser.add_argument("--measure", nargs=2, metavar=("STEP", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(*args.measure)))
+        return
+
+    OUT.mkdir(exist_ok=True)
+    whatsapp = OUT / "WhatsApp Chat with Maya Rivera.txt"
+    telegram = OUT / "result.json"
+    print(f"generating {args.messages:,} WhatsApp messages and ~{args.telegram_mb} MB of Telegram…")
+    write_whatsapp(whatsapp, args.messages)
+    telegram_count = write_telegram(telegram, args.telegram_mb)
+    print(
+        f"  {whatsapp.stat().st_size / 1e6:.0f} MB WhatsApp, "
+        f"{telegram.stat().st_size / 1e6:.0f} MB Telegram ({telegram_count:,} messages)\n"
+    )
+
+    ours = report("twin preview-parse (WhatsApp)", run_step("twin-parse", whatsapp))
+    if not args.skip_whatstk:
+        theirs = report("whatstk parse (WhatsApp)", run_step("whatstk-parse", whatsapp))
+        print(f"{'':<34} ratio twin/whatstk: {ours / theirs:.1f}x (target >= 5x)")
+    imported = run_step("twin-import", whatsapp)
+    report("twin import (WhatsApp)", imported)
+    print(f"{'':<34} 1 M-message import target: < 20 s")
+    report("twin preview-parse (Telegram)", run_step("twin-parse", telegram))
+    big = run_step("twin-import", telegram)
+    report("twin import (Telegram)", big)
+    print(f"{'':<34} peak memory target for a 1 GB export: < 400 MB")
+
+
+if __name__ == "__main__":
+    main()
