@@ -16,6 +16,8 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 COMMAND_MODULES = [
     "twin.vault.commands",
+    "twin.dataset.commands",
+    "twin.memory.commands",
 ]
 """Modules whose `register(cli)` adds their commands; each area of twin has one."""
 

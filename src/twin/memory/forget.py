@@ -1,0 +1,29 @@
+"""Forgetting reaches the recall index: passages and vectors of forgotten records go too.
+
+Notes and journal entries are forgotten with `twin.memory.store.forget_notes` (their passages
+go by trigger); this hook runs inside `twin forget` for the messages it deletes.
+"""
+
+from __future__ import annotations
+
+from twin.vault.forget import FORGET_HOOKS, Forgotten
+from twin.vault.vault import Vault
+
+
+def forget_message_passages(vault: Vault, gone: Forgotten) -> None:
+    """Delete the passages (and, by trigger, vectors) of messages that no longer exist."""
+    removed = vault.db.execute(
+        "DELETE FROM chunks WHERE owner = 'message' AND owner_id NOT IN (SELECT id FROM messages)"
+    ).rowcount
+    if removed:
+        vault.db.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('optimize')")
+        gone.derived.append(f"{removed:,} recall passages of those messages")
+
+
+def register() -> None:
+    """Add the hook once, however often this is called."""
+    if forget_message_passages not in FORGET_HOOKS:
+        FORGET_HOOKS.append(forget_message_passages)
+
+
+register()

@@ -1,0 +1,208 @@
+"""Recall: the passages that best answer a query, by meaning and by words at once.
+
+Two searches run on the same passages: nearest vectors in sqlite-vec (cosine distance over
+all-MiniLM-L6-v2 embeddings) and BM25 keyword search in FTS5. Their rankings are fused by
+reciprocal rank fusion, ``score = sum(1 / (RRF_K + rank))``, which needs no score calibration
+between the two. Up to `EXACT_LIMIT` passages the vector search is exact; above it a first scan
+over one bit per dimension (48 bytes a passage) picks `COARSE_CANDIDATES`, which are then
+ranked by their exact cosine distance.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from twin.memory.embeddings import Embeds
+from twin.vault.vault import Vault
+
+RRF_K = 60
+"""The usual constant of reciprocal rank fusion: it damps the weight of the very first ranks."""
+EXACT_LIMIT = 50_000
+"""Up to this many passages, vector search compares the query with every vector exactly."""
+COARSE_CANDIDATES = 200
+"""Above `EXACT_LIMIT`, how many passages the one-bit scan hands on to the exact ranking."""
+CANDIDATES = 30
+"""How deep each of the two rankings goes before fusion."""
+
+STOPWORDS = frozenset(
+    (
+        "a about above after again all am an and any are as at be been before being below "
+        "between both but by can could did do does doing down during each few for from further "
+        "had has have having he her here hers herself him himself his how i if in into is it its "
+        "itself just me more most my myself no nor not now of off on once only or other our ours "
+        "ourselves out over own same she should so some such than that the their theirs them "
+        "themselves then there these they this those through to too under until up very was we "
+        "were what when where which while who whom why will with would you your yours yourself "
+        "yourselves tell know remember"
+    ).split()
+)
+
+
+@dataclass(slots=True)
+class Passage:
+    """One recalled passage and where it came from."""
+
+    chunk_id: int
+    source: str
+    """Where it comes from: ``journal``, ``markdown: trips/norway.md``, ``whatsapp: Ann``."""
+    date: str
+    """ISO 8601 date (and time) of the note, entry or message."""
+    title: str
+    heading: str
+    text: str
+    private: bool
+    score: float
+    """Reciprocal-rank-fusion score; higher is better."""
+    similarity: float
+    """Cosine similarity of the passage to the query, from -1 to 1."""
+    keyword: bool
+    """Whether the keyword search found it too."""
+    owner: str
+    owner_id: int
+
+    def describe(self, *, hide_private: bool = False) -> dict[str, Any]:
+        """The public JSON shape: source, date and passage first."""
+        return {
+            "source": self.source,
+            "date": self.date,
+            "passage": "(private entry)" if (hide_private and self.private) else self.text,
+            "title": self.title,
+            "heading": self.heading,
+            "private": self.private,
+            "score": round(self.score, 5),
+            "similarity": round(self.similarity, 4),
+            "id": self.chunk_id,
+        }
+
+
+def keyword_query(text: str) -> str | None:
+    """An FTS5 query matching any meaningful word of `text`; None if it has none.
+
+    Every word is quoted, so nothing the user types is read as FTS5 syntax.
+    """
+    words = [w for w in re.findall(r"\w+", text.casefold()) if w not in STOPWORDS and len(w) > 1]
+    unique = list(dict.fromkeys(words))[:32]
+    return " OR ".join(f'"{word}"' for word in unique) if unique else None
+
+
+def _nearest(vault: Vault, query: bytes, depth: int) -> list[tuple[int, float]]:
+    """``(chunk id, cosine distance)`` of the nearest passages, nearest first."""
+    db = vault.db
+    size = db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0]
+    if size <= EXACT_LIMIT:
+        return [
+            (int(i), float(d))
+            for i, d in db.execute(
+                "SELECT rowid, distance FROM chunk_vectors WHERE embedding MATCH ? AND k = ?",
+                (query, depth),
+            )
+        ]
+    candidates = [
+        i
+        for (i,) in db.execute(
+            "SELECT rowid FROM chunk_vectors WHERE coarse MATCH vec_quantize_binary(?) AND k = ?",
+            (query, max(COARSE_CANDIDATES, depth)),
+        )
+    ]
+    return _distances(vault, query, candidates)[:depth]
+
+
+def _distances(vault: Vault, query: bytes, ids: list[int]) -> list[tuple[int, float]]:
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    rows = vault.db.execute(
+        f"SELECT rowid, vec_distance_cosine(embedding, ?) FROM chunk_vectors "
+        f"WHERE rowid IN ({marks})",
+        (query, *ids),
+    ).fetchall()
+    return sorted(((int(i), float(d)) for i, d in rows), key=lambda pair: pair[1])
+
+
+def _keyword(vault: Vault, text: str, depth: int) -> list[int]:
+    query = keyword_query(text)
+    if query is None:
+        return []
+    return [
+        int(i)
+        for (i,) in vault.db.execute(
+            "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?",
+            (query, depth),
+        )
+    ]
+
+
+def fuse(*rankings: list[int], k: int = RRF_K) -> dict[int, float]:
+    """Reciprocal rank fusion of rankings (best first): id → score."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return scores
+
+
+_DETAILS = """
+SELECT chunks.id, chunks.owner, chunks.owner_id, chunks.heading, chunks.text,
+       CASE chunks.owner
+         WHEN 'note' THEN CASE notes.source WHEN 'journal' THEN 'journal'
+                          ELSE notes.source || ': ' || notes.location END
+         ELSE conversations.source || ': ' || conversations.title END AS source,
+       coalesce(notes.created_at, messages.sent_at) AS date,
+       coalesce(notes.title, conversations.title, '') AS title,
+       coalesce(notes.private, 0) AS private
+FROM chunks
+LEFT JOIN notes ON chunks.owner = 'note' AND notes.id = chunks.owner_id
+LEFT JOIN messages ON chunks.owner = 'message' AND messages.id = chunks.owner_id
+LEFT JOIN conversations ON conversations.id = messages.conversation_id
+WHERE chunks.id IN ({marks})
+"""
+
+
+def recall(
+    vault: Vault,
+    embedder: Embeds,
+    query: str,
+    limit: int = 5,
+    *,
+    include_private: bool = True,
+) -> list[Passage]:
+    """The `limit` passages that best answer `query`, best first."""
+    if not query.strip():
+        return []
+    vector = embedder.embed([query])[0].astype(np.float32).tobytes()
+    depth = max(CANDIDATES, limit * 3)
+    nearest = _nearest(vault, vector, depth)
+    words = _keyword(vault, query, depth)
+    scores = fuse([i for i, _ in nearest], words)
+    if not scores:
+        return []
+    distance = dict(nearest)
+    missing = [i for i in scores if i not in distance]
+    distance.update(_distances(vault, vector, missing))
+    marks = ",".join("?" * len(scores))
+    found = {int(str(row["id"])): row for row in vault.rows(_DETAILS.format(marks=marks), *scores)}
+    keyword_hits = set(words)
+    passages = [
+        Passage(
+            chunk_id=i,
+            source=str(row["source"]),
+            date=str(row["date"]),
+            title=str(row["title"]),
+            heading=str(row["heading"]),
+            text=str(row["text"]),
+            private=bool(row["private"]),
+            score=scores[i],
+            similarity=1.0 - distance.get(i, 1.0),
+            keyword=i in keyword_hits,
+            owner=str(row["owner"]),
+            owner_id=int(str(row["owner_id"])),
+        )
+        for i, row in found.items()
+        if include_private or not row["private"]
+    ]
+    passages.sort(key=lambda p: (-p.score, -p.similarity))
+    return passages[:limit]
