@@ -326,6 +326,13 @@ def test_chat_fields_and_owner_given_after_the_messages_are_still_used() -> None
     )
 
 
+def test_account_export_without_chats_yields_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "result.json"
+    document = {"about": "Telegram", "personal_information": {"user_id": 1}, "contacts": {}}
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert parse(path) == []
+
+
 # --- escapes -----------------------------------------------------------------------------------
 
 

@@ -236,6 +236,8 @@ class _Reader:
                 if here in _LIST_CHATS:
                     counts[here] += 1
                     chats[here] = _Chat()
+                elif here in _ACCOUNT_KEYS:
+                    found_messages = True  # an account export, perhaps with no chats chosen
                 path.append(here)
                 arrays.append(False)
             elif event == "start_array":
