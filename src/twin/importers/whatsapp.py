@@ -18,13 +18,14 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from itertools import islice, pairwise
+from itertools import chain, islice
 from operator import le
 from pathlib import PurePosixPath
 
 from twin.errors import BadInput
 from twin.importers.base import DateOrder, ParseOptions
 from twin.importers.files import SourceFile, iter_text_lines
+from twin.importers.whatsapp_dates import clock_of, date_fields, infer_order, resolve_date
 from twin.importers.whatsapp_phrases import (
     CALL_RE,
     CALL_STARTS,
@@ -90,7 +91,10 @@ class WhatsAppImporter:
         return first is not None and _GENERIC_HEADER.match(first) is not None
 
     def parse(self, source: SourceFile, options: ParseOptions) -> Iterator[Message]:
-        """Yield every message in time order (stable for equal times)."""
+        """Yield every message in time order (stable for equal times).
+
+        The whole file is read at the first `next()`: the date order and the sort need it all.
+        """
         member = _chat_member(source)
         label = source.label(member)
         title = _title(source, member)
@@ -105,7 +109,7 @@ class WhatsAppImporter:
             raise BadInput(label, "not valid UTF-8") from None
         except (zipfile.BadZipFile, EOFError, zlib.error) as error:
             raise BadInput(label, f"archive member is damaged ({error})") from None
-        return _messages(chat, label, title, options.date_order)
+        yield from _messages(chat, label, title, options.date_order)
 
 
 @contextmanager
@@ -144,14 +148,7 @@ def _read(source: SourceFile, member: str | None, label: str, title: str) -> _Ch
         numbered = enumerate(text, start=1)
         head = list(islice(numbered, _SAMPLE_LINES))
         header = _learn_layout(head, label)
-        return _split(_chain(head, numbered), header, label, title)
-
-
-def _chain(
-    head: list[tuple[int, str]], rest: Iterator[tuple[int, str]]
-) -> Iterator[tuple[int, str]]:
-    yield from head
-    yield from rest
+        return _split(chain(head, numbered), header, label, title)
 
 
 def _learn_layout(head: list[tuple[int, str]], label: str) -> re.Pattern[str]:
@@ -177,7 +174,7 @@ def _learn_layout(head: list[tuple[int, str]], label: str) -> re.Pattern[str]:
             continue
         layouts[match.group("open", "dsep", "conn", "tsep", "sep")] += 1
         twelve_hour = twelve_hour or match["ampm"] is not None
-        first, _, third = _fields(match["date"])
+        first, _, third = date_fields(match["date"])
         four_digits[0] = four_digits[0] or len(first) > 2
         four_digits[1] = four_digits[1] or len(third) > 2
         if layouts.total() >= _SAMPLE_HEADERS:
@@ -195,6 +192,7 @@ def _learn_layout(head: list[tuple[int, str]], label: str) -> re.Pattern[str]:
 
 _MARKS = frozenset("\u200e\u200f\ufeff")
 _SLOW_ENDS = (*MEDIA_SUFFIXES, ">")
+_SLOW_LAST = frozenset(end[-1] for end in _SLOW_ENDS)
 _SLOW_STARTS = (*MEDIA_PREFIXES, *CALL_STARTS)
 
 
@@ -215,9 +213,10 @@ def _split(
     odd_names = chat.odd_names
     match_header = header.match
     exact = _EXACT_KINDS
-    slow_ends, slow_starts, text_kind = _SLOW_ENDS, _SLOW_STARTS, Kind.TEXT
+    slow_ends, slow_last, slow_starts = _SLOW_ENDS, _SLOW_LAST, _SLOW_STARTS
+    text_kind = Kind.TEXT
     date: str | None = None
-    clock = _MIDNIGHT
+    clock = timedelta()
     sender: str | None = None
     first = ""
     extra: list[str] | None = None
@@ -238,7 +237,7 @@ def _split(
             if (
                 extra is None
                 and sender is not None
-                and not first.endswith(slow_ends)
+                and (first[-1:] not in slow_last or not first.endswith(slow_ends))
                 and not first.startswith(slow_starts)
                 and "\u200e" not in first
                 and first not in exact
@@ -255,7 +254,7 @@ def _split(
             date_lines[date_text] = number
         known_clock = clocks.get(clock_text)
         if known_clock is None:
-            clocks[clock_text] = known_clock = _clock(clock_text, label, number)
+            clocks[clock_text] = known_clock = clock_of(clock_text, label, number)
         clock = known_clock
         start = found.end()
         colon = line.find(": ", start)
@@ -271,25 +270,6 @@ def _split(
     if date is not None:
         append(_finish(chat, date, clock, sender, first, extra))
     return chat
-
-
-_MIDNIGHT = timedelta()
-_CLOCK = re.compile(r"(\d{1,2})[:.](\d\d)(?:[:.](\d\d))?\W*([AaPp])?")
-
-
-def _clock(text: str, label: str, number: int) -> timedelta:
-    """Time of day from a header's time text (``9:41 PM``, ``21:41:05``, ``9:41 p. m.``)."""
-    found = _CLOCK.match(text)
-    assert found is not None  # the header regex only lets such texts through
-    hour, minute = int(found[1]), int(found[2])
-    second = int(found[3]) if found[3] else 0
-    if found[4]:
-        if not 1 <= hour <= 12:
-            raise BadInput(label, f"impossible time {text!r} in a 12-hour clock", line=number)
-        hour = hour % 12 + (12 if found[4] in "Pp" else 0)
-    if hour > 23 or minute > 59 or second > 59:
-        raise BadInput(label, f"impossible time {text!r}", line=number)
-    return timedelta(hours=hour, minutes=minute, seconds=second)
 
 
 def _clean_name(raw: str, chat: _Chat) -> str:
@@ -351,9 +331,9 @@ def _finish(
 
 def _messages(chat: _Chat, label: str, title: str, forced: DateOrder | None) -> Iterator[Message]:
     """Second pass: resolve dates, sort, and build the records."""
-    order = forced or _infer_order(chat.date_lines)
+    order = forced or infer_order(chat.date_lines)
     days = {
-        date: datetime(*_resolve_date(date, order, label, number))
+        date: datetime(*resolve_date(date, order, label, number))
         for date, number in chat.date_lines.items()
     }
     rows = chat.rows
@@ -361,7 +341,9 @@ def _messages(chat: _Chat, label: str, title: str, forced: DateOrder | None) -> 
     positions: Iterable[int] = range(len(rows))
     if not all(map(le, stamps, islice(stamps, 1, None))):
         positions = sorted(positions, key=stamps.__getitem__)
-    is_group = chat.group_events or len({row[2] for row in rows} - {None}) > 2
+    is_group = chat.group_events or (
+        len(chat.senders) > 2 and len({row[2] for row in rows} - {None}) > 2
+    )
     for position in positions:
         _, _, sender, kind, text, edited = rows[position]
         rows[position] = _DONE  # let the text go as soon as its record is out
@@ -372,58 +354,7 @@ def _messages(chat: _Chat, label: str, title: str, forced: DateOrder | None) -> 
         )  # fmt: skip
 
 
-_DONE: Row = ("", _MIDNIGHT, None, Kind.OTHER, "", False)
-
-
-_DIGITS = re.compile(r"\d+")
-
-
-def _fields(date: str) -> tuple[str, str, str]:
-    first, second, third = _DIGITS.findall(date)
-    return first, second, third
-
-
-def _infer_order(date_lines: dict[str, int]) -> DateOrder:
-    """The date order a whole file implies: by field ranges, then by time running forward."""
-    dates = [_fields(date) for date in date_lines]
-    if any(len(first) > 2 for first, _, _ in dates):
-        return "ymd"
-    if any(int(first) > 12 for first, _, _ in dates):
-        return "dmy"
-    if any(int(second) > 12 for _, second, _ in dates):
-        return "mdy"
-
-    def backward_steps(order: DateOrder) -> int:
-        keys = [_key(fields, order) for fields in dates]
-        return sum(1 for a, b in pairwise(keys) if b < a)
-
-    # Distinct dates in the order they first appear: their order shows which reading is right.
-    return min(("dmy", "mdy"), key=backward_steps)
-
-
-def _key(fields: tuple[str, str, str], order: DateOrder) -> tuple[int, int, int]:
-    first, second, third = (int(field) for field in fields)
-    if order == "dmy":
-        return third, second, first
-    if order == "mdy":
-        return third, first, second
-    return first, second, third
-
-
-def _resolve_date(date: str, order: DateOrder, label: str, number: int) -> tuple[int, int, int]:
-    """``(year, month, day)`` for a date text, or `BadInput` naming its first line."""
-    fields = _fields(date)
-    year, month, day = _key(fields, order)
-    year_text = fields[0] if order == "ymd" else fields[2]
-    if len(year_text) <= 2:
-        year += 2000
-    try:
-        datetime(year, month, day)
-    except ValueError:
-        raise BadInput(
-            label, f"impossible date {date!r} when read as {order} (day, month, year order)", number
-        ) from None
-    return year, month, day
+_DONE: Row = ("", timedelta(), None, Kind.OTHER, "", False)
 
 
 def _first_nonblank(text: str) -> str | None:
