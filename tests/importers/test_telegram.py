@@ -550,21 +550,6 @@ def write_large_export(path: Path, target_bytes: int, chats: int = 8) -> int:
     return count
 
 
-@pytest.mark.slow
-def test_large_export_is_streamed_in_bounded_memory(tmp_path: Path) -> None:
-    path = tmp_path / "result.json"
-    written = write_large_export(path, 50_000_000)
-    size = path.stat().st_size
-    tracemalloc.start()
-    try:
-        count = sum(1 for _ in TelegramImporter().parse(SourceFile(path), ParseOptions()))
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert count == written
-    assert peak < min(size / 25, MEMORY_CEILING)
-
-
 def test_medium_export_is_streamed_in_bounded_memory(tmp_path: Path) -> None:
     path = tmp_path / "result.json"
     written = write_large_export(path, 6_000_000)

@@ -39,5 +39,8 @@ class Importer(Protocol):
         ...
 
     def parse(self, source: SourceFile, options: ParseOptions) -> Iterator[Message]:
-        """Yield every message in the file, in time order; raise `BadInput` on a broken file."""
+        """Yield every message in the file; raise `BadInput` on a broken file.
+
+        File order is fine: the vault orders messages by time when it reads them.
+        """
         ...
