@@ -1,0 +1,226 @@
+"""Building a dataset: selection → sessions → examples → filters → redaction → split → files.
+
+Everything streams: messages are read one conversation at a time, examples go to a staging
+file as they are made, and only the small per-session spans stay in memory until the split.
+The same vault, word lists and options always give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from array import array
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from twin.dataset.examples import ExampleMaker
+from twin.dataset.formats import get_format
+from twin.dataset.options import BuildOptions
+from twin.dataset.redaction import Redactor
+from twin.dataset.report import write_report
+from twin.dataset.selection import Selection, select
+from twin.dataset.sessions import Sessionizer
+from twin.dataset.split import SessionSpan, split_sessions
+from twin.dataset.tokens import token_counter
+from twin.dataset.wordlists import WordLists
+from twin.errors import TwinError
+from twin.vault.people import my_names
+from twin.vault.vault import Vault
+
+REVIEW_HEADER = "placeholder\tkind\toriginal\twhere\n"
+
+
+@dataclass
+class Built:
+    """What a build made and where."""
+
+    folder: Path
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def dataset_folder(vault: Vault, name: str) -> Path:
+    return vault.home.datasets / name
+
+
+def _people(vault: Vault, me_ids: frozenset[int]) -> dict[int, list[str]]:
+    """Every name and alias of everyone but you, for the redactor."""
+    people: dict[int, list[str]] = {}
+    for person, name in vault.db.execute("SELECT id, name FROM people ORDER BY id"):
+        if person not in me_ids:
+            people[person] = [name]
+    for person, alias in vault.db.execute(
+        "SELECT person_id, alias FROM aliases ORDER BY person_id, source, alias"
+    ):
+        if person in people and alias not in people[person]:
+            people[person].append(alias)
+    return people
+
+
+def _tsv(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _explain_empty(selection: Selection, messages_read: int) -> None:
+    counts = selection.counts
+    if messages_read:
+        return
+    if counts["vault_messages"] == 0:
+        raise TwinError("the vault holds no messages yet: import some with `twin import EXPORT`")
+    if counts["excluded_by_rules"] and not counts["left_out_by_choice"]:
+        raise TwinError(
+            "your standing rules exclude every message, so there is nothing to build from: "
+            "see `twin rules list`, and `twin rules remove N` for one you no longer want"
+        )
+    raise TwinError(
+        "no messages match this build's choices (--source, --conversation, --since, --until): "
+        "`twin stats` shows what the vault holds"
+    )
+
+
+def build_dataset(vault: Vault, options: BuildOptions) -> Built:
+    """Build the dataset `options.name` into ``$TWIN_HOME/datasets/NAME/``, replacing an old one."""
+    selection = select(vault, options)
+    counter = token_counter(options.model)
+    writer = get_format(options.format, options.model)
+    lists = WordLists.load(vault.home)
+    redactor = (
+        Redactor(_people(vault, selection.me_ids), [*my_names(vault), selection.me], lists)
+        if options.redact
+        else None
+    )
+    sessionizer = Sessionizer(options, selection.me_ids)
+    maker = ExampleMaker(options, selection, counter, redactor)
+
+    vault.home.datasets.mkdir(parents=True, exist_ok=True, mode=0o700)
+    staging = vault.home.datasets / f".{options.name}.building"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(mode=0o700)
+    input_digest = hashlib.sha256()
+    spans: list[SessionSpan] = []
+    conversation_of: list[int] = []
+    read_ids: set[int] = set()
+    try:
+        with (
+            open(staging / "examples.tmp", "w", encoding="utf-8", newline="\n") as staged,
+            _private(staging / "redactions.tsv") as review,
+        ):
+            review.write(REVIEW_HEADER)
+            for conversation in selection.conversations:
+                input_digest.update(repr(conversation).encode())
+                before = sessionizer.messages_read
+                rows = selection.messages(vault, conversation, input_digest)
+                for session in sessionizer.sessions(conversation, rows):
+                    number = len(spans)
+                    made = 0
+                    for example in maker.examples(session):
+                        tokens = sum(line.tokens for line in example.lines())
+                        staged.write(f"{number}\t{tokens}\t{writer.line(example)}\n")
+                        made += 1
+                    spans.append(SessionSpan(session.key, session.start, session.end, made))
+                    conversation_of.append(conversation.id)
+                    if redactor is not None:
+                        for r in redactor.pending:
+                            review.write(
+                                f"{r.placeholder}\t{r.kind}\t{_tsv(r.original)}\t{r.where}\n"
+                            )
+                        redactor.pending.clear()
+                if sessionizer.messages_read > before:
+                    read_ids.add(conversation.id)
+        _explain_empty(selection, sessionizer.messages_read)
+        if maker.targets_considered == 0:
+            raise TwinError(
+                f"none of the selected messages are yours (twin thinks you are "
+                f"{selection.me}); check with `twin me`, or `twin me NAME` to add a name"
+            )
+        if not any(span.examples for span in spans):
+            removed = ", ".join(f"{n} {name}" for name, n in sorted(maker.removed.items()))
+            raise TwinError(
+                f"no examples: the filters removed all {maker.targets_considered} of your turns "
+                f"({removed}); switch one off with --no-filter NAME"
+            )
+        split = split_sessions(spans, options.val_fraction)
+        split_tokens: dict[str, array[int]] = {"train": array("l"), "val": array("l")}
+        per_conversation: Counter[int] = Counter()
+        with (
+            open(staging / "examples.tmp", encoding="utf-8") as staged,
+            _private(staging / "train.jsonl") as train,
+            _private(staging / "val.jsonl") as val,
+        ):
+            for record in staged:
+                number_text, token_text, line = record.split("\t", 2)
+                number = int(number_text)
+                key = spans[number].key
+                if key in split.val:
+                    val.write(line)
+                    split_tokens["val"].append(int(token_text))
+                elif key in split.train:
+                    train.write(line)
+                    split_tokens["train"].append(int(token_text))
+                else:
+                    continue
+                per_conversation[conversation_of[number]] += 1
+        (staging / "examples.tmp").unlink()
+        extra = {
+            "input_sha256": _input_hash(input_digest, selection, options, lists),
+            "messages_read": sessionizer.messages_read,
+            "conversation_ids": sorted(read_ids),
+            "titles": {c.id: maker.title(c) for c in selection.conversations},
+            "sources": {c.id: c.source for c in selection.conversations},
+            "per_conversation": per_conversation,
+            "spans": spans,
+            "split": split,
+            "tokens": split_tokens,
+        }
+        stats = write_report(
+            vault,
+            staging,
+            options,
+            selection,
+            sessionizer,
+            maker,
+            redactor,
+            writer,
+            counter,
+            extra,
+        )
+        folder = dataset_folder(vault, options.name)
+        _swap_in(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return Built(folder, stats)
+
+
+def _input_hash(
+    digest: hashlib._Hash, selection: Selection, options: BuildOptions, lists: WordLists
+) -> str:
+    digest.update(repr(sorted(selection.names.items())).encode())
+    digest.update(repr(sorted(options.describe().items())).encode())
+    digest.update(repr(sorted(lists.describe().items())).encode())
+    return digest.hexdigest()
+
+
+def _private(path: Path) -> TextIO:
+    """A new text file readable by its owner only: datasets hold your words."""
+    return open(
+        os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+        "w",
+        encoding="utf-8",
+        newline="\n",
+    )
+
+
+def _swap_in(staging: Path, folder: Path) -> None:
+    """Replace the old dataset by the new one, never leaving a half-written folder."""
+    old = folder.with_name(f".{folder.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if folder.exists():
+        folder.rename(old)
+    staging.rename(folder)
+    if old.exists():
+        shutil.rmtree(old)

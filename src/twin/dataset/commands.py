@@ -1,0 +1,308 @@
+"""`twin dataset build|list|show|export|delete|redaction`: datasets of your own voice."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from twin.context import State, pass_state
+from twin.dataset.build import build_dataset
+from twin.dataset.options import FILTERS, FORMATS, BuildOptions, parse_duration
+from twin.dataset.store import (
+    dataset_names,
+    delete_dataset,
+    export_dataset,
+    load_stats,
+    register_forget_hook,
+)
+from twin.dataset.wordlists import WordLists, lists_path
+from twin.errors import TwinError
+from twin.vault.rules import parse_day
+
+console = Console(highlight=False)
+
+register_forget_hook()
+
+
+def _duration(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
+    try:
+        return parse_duration(value)
+    except TwinError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@click.group()
+def dataset() -> None:
+    """Build and manage datasets of your own voice for fine-tuning.
+
+    A dataset lives in $TWIN_HOME/datasets/NAME/: train.jsonl, val.jsonl, card.md (read it
+    first), stats.json, lengths.png and redactions.tsv (every replacement made, to review).
+    """
+
+
+@dataset.command(name="build")
+@click.option("--name", default="default", show_default=True, help="Name of the dataset folder.")
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(FORMATS),
+    default="openai",
+    show_default=True,
+    help="Line format of train.jsonl and val.jsonl.",
+)
+@click.option(
+    "--gap",
+    default="3h",
+    show_default=True,
+    callback=_duration,
+    help="Silence that ends a session, e.g. 3h, 90m, 1d.",
+)
+@click.option(
+    "--merge-window",
+    default="10m",
+    show_default=True,
+    callback=_duration,
+    help="Messages of one sender this close together become one turn.",
+)
+@click.option(
+    "--context",
+    type=int,
+    default=8,
+    show_default=True,
+    help="At most this many turns before your reply as context.",
+)
+@click.option(
+    "--max-tokens",
+    type=int,
+    default=1024,
+    show_default=True,
+    help="Token budget of a whole example; older context is dropped to fit.",
+)
+@click.option(
+    "--redact/--no-redact",
+    default=True,
+    show_default=True,
+    help="Replace emails, phones, URLs, cards, IBANs and other people's names.",
+)
+@click.option("--source", multiple=True, help="Only this source (repeatable).")
+@click.option(
+    "--conversation", multiple=True, help="Only this conversation, by title or id (repeatable)."
+)
+@click.option("--since", metavar="YYYY-MM-DD", help="Only messages sent on or after this day.")
+@click.option("--until", metavar="YYYY-MM-DD", help="Only messages sent on or before this day.")
+@click.option(
+    "--model",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="A model folder: its tokenizer counts tokens, its chat template lays out chatml.",
+)
+@click.option(
+    "--val-fraction",
+    type=float,
+    default=0.1,
+    show_default=True,
+    help="Share of examples, from the latest sessions, held out for validation.",
+)
+@click.option(
+    "--max-repeats",
+    type=int,
+    default=3,
+    show_default=True,
+    help="Keep a reply with the same normalised text at most this many times.",
+)
+@click.option(
+    "--no-filter",
+    "disabled",
+    multiple=True,
+    type=click.Choice(FILTERS),
+    help="Switch a filter off (repeatable).",
+)
+@click.option(
+    "--low-information",
+    is_flag=True,
+    help="Also drop replies that say little alone (ok, haha, an emoji).",
+)
+@pass_state
+def build_command(
+    state: State,
+    name: str,
+    format_: str,
+    gap: int,
+    merge_window: int,
+    context: int,
+    max_tokens: int,
+    redact: bool,
+    source: tuple[str, ...],
+    conversation: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    model: Path | None,
+    val_fraction: float,
+    max_repeats: int,
+    disabled: tuple[str, ...],
+    low_information: bool,
+) -> None:
+    """Build a dataset from your vault: your own turns as targets, the turns before as context.
+
+    Your standing rules always apply. The same vault and options give byte-identical files.
+    """
+    options = BuildOptions(
+        name=name,
+        format=format_,
+        gap=gap,
+        merge_window=merge_window,
+        context=context,
+        max_tokens=max_tokens,
+        redact=redact,
+        sources=source,
+        conversations=conversation,
+        since=parse_day(since, "--since") if since else None,
+        until=parse_day(until, "--until") if until else None,
+        model=model.resolve() if model else None,
+        val_fraction=val_fraction,
+        max_repeats=max_repeats,
+        disabled=disabled,
+        low_information=low_information,
+    )
+    started = time.perf_counter()
+    with state.open_vault() as vault:
+        built = build_dataset(vault, options)
+    stats = built.stats
+    tokens = stats["tokens"]
+    console.print(
+        f"[bold]{stats['examples']['train']:,}[/bold] training and "
+        f"[bold]{stats['examples']['val']:,}[/bold] validation examples "
+        f"({tokens['train']['total'] + tokens['val']['total']:,} tokens) from "
+        f"{stats['selection']['messages_read']:,} messages in "
+        f"{time.perf_counter() - started:.1f}s."
+    )
+    removed = {
+        **stats["filters"]["messages"],
+        **stats["filters"]["turns"],
+        **stats["filters"]["targets"],
+    }
+    console.print("Filtered: " + ", ".join(f"{n:,} {k}" for k, n in removed.items() if n))
+    if options.redact:
+        kinds = stats["redactions"]["placeholders"]
+        console.print(
+            "Redacted: "
+            + (", ".join(f"{n:,} {k.lower()}" for k, n in kinds.items() if n) or "nothing found")
+            + f". Review {built.folder / 'redactions.tsv'}"
+        )
+    else:
+        console.print("[yellow]Not redacted: the files hold names and numbers as written.[/yellow]")
+    console.print(f"Files in {built.folder}; read card.md first.")
+
+
+@dataset.command(name="list")
+@pass_state
+def list_command(state: State) -> None:
+    """List your datasets."""
+    names = dataset_names(state.home)
+    if not names:
+        console.print("No datasets yet. Build one with `twin dataset build`.")
+        return
+    table = Table("name", "format", "train", "val", "tokens", "redacted")
+    for name in names:
+        stats = load_stats(state.home, name)
+        tokens = stats["tokens"]["train"]["total"] + stats["tokens"]["val"]["total"]
+        table.add_row(
+            name,
+            stats["format"],
+            f"{stats['examples']['train']:,}",
+            f"{stats['examples']['val']:,}",
+            f"{tokens:,}",
+            "yes" if stats["redactions"]["on"] else "no",
+        )
+    console.print(table)
+
+
+@dataset.command(name="show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print stats.json.")
+@pass_state
+def show_command(state: State, name: str, as_json: bool) -> None:
+    """Show a dataset's card (or, with --json, its statistics)."""
+    stats = load_stats(state.home, name)
+    if as_json:
+        click.echo(json.dumps(stats, indent=2, ensure_ascii=False, sort_keys=True))
+        return
+    click.echo((state.home.datasets / name / "card.md").read_text(encoding="utf-8"))
+
+
+@dataset.command(name="export")
+@click.argument("name")
+@click.argument("destination", type=click.Path(path_type=Path, file_okay=False))
+@pass_state
+def export_command(state: State, name: str, destination: Path) -> None:
+    """Copy a dataset's files to DESTINATION (the redaction review stays behind)."""
+    copied = export_dataset(state.home, name, destination)
+    console.print(f"Copied {len(copied)} files to {destination}. They are NOT encrypted.")
+
+
+@dataset.command(name="delete")
+@click.argument("name")
+@pass_state
+def delete_command(state: State, name: str) -> None:
+    """Delete a dataset for good."""
+    folder = delete_dataset(state.home, name)
+    console.print(f"Deleted {folder}.")
+
+
+@dataset.group(name="redaction")
+def redaction() -> None:
+    """Your word lists: words never to redact and words always to redact."""
+
+
+@redaction.command(name="allow")
+@click.argument("word")
+@pass_state
+def allow_command(state: State, word: str) -> None:
+    """Never redact WORD (a name that is also a word, like May)."""
+    lists = WordLists.load(state.home)
+    lists.allow(word)
+    path = lists.save(state.home)
+    console.print(f"{word!r} will never be redacted ({path}). Build again to apply.")
+
+
+@redaction.command(name="deny")
+@click.argument("word")
+@pass_state
+def deny_command(state: State, word: str) -> None:
+    """Always redact WORD (a surname, a street, an employer)."""
+    lists = WordLists.load(state.home)
+    lists.deny(word)
+    path = lists.save(state.home)
+    console.print(f"{word!r} will always be redacted ({path}). Build again to apply.")
+
+
+@redaction.command(name="drop")
+@click.argument("word")
+@pass_state
+def drop_command(state: State, word: str) -> None:
+    """Take WORD off both lists."""
+    lists = WordLists.load(state.home)
+    if not lists.drop(word):
+        raise TwinError(f"{word!r} is on neither list")
+    lists.save(state.home)
+    console.print(f"{word!r} is off your lists.")
+
+
+@redaction.command(name="show")
+@pass_state
+def show_lists_command(state: State) -> None:
+    """Show both lists and where they are kept."""
+    lists = WordLists.load(state.home)
+    console.print(f"{lists_path(state.home)}")
+    console.print("never redact: " + (", ".join(lists.never) or "(none)"))
+    console.print("always redact: " + (", ".join(lists.always) or "(none)"))
+    console.print(f"phone region for numbers without +: {lists.phone_region}")
+
+
+def register(cli: click.Group) -> None:
+    """Add `twin dataset` to the `twin` group."""
+    cli.add_command(dataset)

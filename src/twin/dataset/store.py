@@ -1,0 +1,76 @@
+"""The datasets in the twin home: list, read, copy out, delete, and forget with the vault."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from twin.dataset.options import check_name
+from twin.errors import TwinError
+from twin.home import Home
+from twin.vault.forget import FORGET_HOOKS, Forgotten
+from twin.vault.vault import Vault
+
+EXPORTED = ("train.jsonl", "val.jsonl", "card.md", "stats.json", "lengths.png")
+
+
+def dataset_names(home: Home) -> list[str]:
+    """Every built dataset, by name."""
+    if not home.datasets.is_dir():
+        return []
+    return sorted(
+        path.name
+        for path in home.datasets.iterdir()
+        if path.is_dir() and not path.name.startswith(".") and (path / "stats.json").is_file()
+    )
+
+
+def load_stats(home: Home, name: str) -> dict[str, Any]:
+    """A dataset's stats.json, or a clear error naming the datasets there are."""
+    path = home.datasets / check_name(name) / "stats.json"
+    if not path.is_file():
+        known = ", ".join(dataset_names(home)) or "none yet"
+        raise TwinError(f"no dataset named {name!r} (datasets: {known})")
+    stats: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return stats
+
+
+def delete_dataset(home: Home, name: str) -> Path:
+    load_stats(home, name)
+    folder = home.datasets / name
+    shutil.rmtree(folder)
+    return folder
+
+
+def export_dataset(home: Home, name: str, destination: Path) -> list[Path]:
+    """Copy a dataset's files (not the redaction review, which holds the originals) out."""
+    load_stats(home, name)
+    destination.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for file in EXPORTED:
+        source = home.datasets / name / file
+        if source.is_file():
+            copied.append(Path(shutil.copyfile(source, destination / file)))
+    return copied
+
+
+def forget_datasets(vault: Vault, gone: Forgotten) -> None:
+    """Delete every dataset built from a conversation that `forget` touched."""
+    if not gone.conversation_ids:
+        return
+    for name in dataset_names(vault.home):
+        try:
+            used = set(load_stats(vault.home, name)["conversation_ids"])
+        except (ValueError, KeyError, TypeError, TwinError):
+            used = set(gone.conversation_ids)  # can't tell what it holds: forgetting wins
+        if used & gone.conversation_ids:
+            shutil.rmtree(vault.home.datasets / name)
+            gone.derived.append(f"dataset {name} (it held messages now forgotten)")
+
+
+def register_forget_hook() -> None:
+    """Make `twin forget` delete affected datasets; safe to call more than once."""
+    if forget_datasets not in FORGET_HOOKS:
+        FORGET_HOOKS.append(forget_datasets)
