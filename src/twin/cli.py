@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "twin.vault.commands",
     "twin.dataset.commands",
     "twin.memory.commands",
+    "twin.chat.commands",
 ]
 """Modules whose `register(cli)` adds their commands; each area of twin has one."""
 

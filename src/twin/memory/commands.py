@@ -77,6 +77,19 @@ def journal_add(state: State, text: str | None, private: bool, when: str | None)
     console.print(f"Saved journal entry {note_id}{' (private)' if private else ''}.")
 
 
+@journal.command(name="import")
+@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@pass_state
+def journal_import(state: State, path: Path) -> None:
+    """Import entries from a JSON Lines file ({"date", "text", "private"} a line)."""
+    with state.open_vault() as vault, notes_console.status(f"Reading {path.name}…"):
+        summary = import_notes(vault, path, default_embedder(), only="journal")
+    console.print(
+        f"{path}: [bold]{summary.added} new[/bold] entries, {summary.updated} updated, "
+        f"{summary.unchanged} unchanged (import #{summary.import_id})"
+    )
+
+
 @journal.command(name="list")
 @click.option("--limit", type=int, default=20, show_default=True, help="How many, newest first.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")

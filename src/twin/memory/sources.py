@@ -70,8 +70,14 @@ def note_importers() -> dict[str, NoteImporter]:
     from twin.importers.markdown import MarkdownNotes
     from twin.importers.plaintext import PlainTextNotes
     from twin.importers.tiddlywiki import TiddlyWikiNotes
+    from twin.memory.journal_file import JournalLines
 
-    found: list[NoteImporter] = [TiddlyWikiNotes(), MarkdownNotes(), PlainTextNotes()]
+    found: list[NoteImporter] = [
+        JournalLines(),
+        TiddlyWikiNotes(),
+        MarkdownNotes(),
+        PlainTextNotes(),
+    ]
     return {importer.name: importer for importer in found}
 
 

@@ -21,6 +21,8 @@ SECTIONS = {
         "FROM messages JOIN conversations ON conversations.id = conversation_id "
         "LEFT JOIN people ON people.id = sender_id ORDER BY conversation_id, sort_key, messages.id"
     ),
+    "note": "SELECT id, kind, source, location, title, text, created_at, tags, links, private, "
+    "import_id FROM notes ORDER BY created_at, id",
 }
 """Each line is one record: ``{"type": …, …its fields}``; later stages add sections."""
 

@@ -1,0 +1,237 @@
+"""Commands for talking with the twin: persona, ask, chat and serve."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from twin.chat.engine import GenerationSettings, load_engine
+from twin.chat.persona import Persona, load_persona, save_persona
+from twin.chat.prompt import Message
+from twin.chat.server import DEFAULT_HOST, DEFAULT_PORT, is_loopback, new_token, serve
+from twin.chat.twin import Reply, Twin
+from twin.context import State, pass_state
+from twin.errors import TwinError
+from twin.memory.embeddings import default_embedder
+from twin.vault.vault import Vault
+
+console = Console(highlight=False, soft_wrap=True)
+notes = Console(stderr=True, highlight=False, soft_wrap=True)
+
+PERSONA_HELP = """\
+# Who your twin is. Keep it short and true; the twin treats these facts as things it knows.
+# name: what the twin calls itself.   bio: a sentence or two.   facts: one per line, "- ".
+"""
+
+
+def model_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--model, --run and the sampling options shared by ask, chat and serve."""
+    for option in reversed(
+        [
+            click.option(
+                "--model",
+                type=click.Path(path_type=Path, exists=True),
+                help="Speak through this local model folder [default: $TWIN_MODEL, else the "
+                "latest good training run, else the base model].",
+            ),
+            click.option("--run", "run_id", help="Speak through this training run."),
+            click.option(
+                "--max-tokens", type=int, default=160, show_default=True, help="Longest reply."
+            ),
+            click.option(
+                "--temperature",
+                type=float,
+                default=0.7,
+                show_default=True,
+                help="0 for the likeliest words, higher for more varied ones.",
+            ),
+            click.option("--seed", type=int, help="Fix the sampling, for repeatable replies."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+class _Session(AbstractContextManager["_Session"]):
+    """An open vault and a loaded twin, closed together."""
+
+    def __init__(self, state: State, options: dict[str, Any]) -> None:
+        self.vault: Vault = state.open_vault()
+        try:
+            engine = load_engine(state.home, options["model"], options["run_id"])
+        except BaseException:
+            self.vault.close()
+            raise
+        settings = GenerationSettings(
+            options["max_tokens"], options["temperature"], seed=options["seed"]
+        )
+        self.twin = Twin(self.vault, engine, default_embedder(), settings=settings)
+
+    def __exit__(self, *exc: object) -> None:
+        self.vault.close()
+
+
+def _print_sources(reply: Reply) -> None:
+    if not reply.passages:
+        console.print("[dim]No passage recalled.[/dim]")
+    for number, passage in enumerate(reply.passages, start=1):
+        text = "(private entry)" if passage.private else passage.text
+        console.print(
+            f"[dim][{number}] {passage.date[:10]} {escape(passage.source)}: {escape(text)}[/dim]"
+        )
+    for verdict in reply.verdicts:
+        if not verdict.kept:
+            console.print(
+                f"[dim]held back ({verdict.guard}): {escape(verdict.sentence)} "
+                f"({escape(verdict.reason)})[/dim]"
+            )
+
+
+@click.group()
+def persona() -> None:
+    """Show or edit who your twin is: name, short bio and stable facts."""
+
+
+@persona.command(name="show")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@pass_state
+def persona_show(state: State, as_json: bool) -> None:
+    """Show the persona your twin speaks as."""
+    with state.open_vault() as vault:
+        found = load_persona(vault)
+    if as_json:
+        click.echo(json.dumps({"name": found.name, "bio": found.bio, "facts": found.facts}))
+        return
+    if found.is_empty():
+        console.print("No persona yet. Write one with `twin persona edit`.")
+        return
+    console.print(escape(found.to_text()))
+
+
+@persona.command(name="edit")
+@click.option("--name", help="The name your twin goes by.")
+@click.option("--bio", help="A sentence or two about you.")
+@click.option("--fact", "facts", multiple=True, help="Add a stable fact (repeat for several).")
+@click.option("--clear-facts", is_flag=True, help="Remove every fact first.")
+@pass_state
+def persona_edit(
+    state: State, name: str | None, bio: str | None, facts: tuple[str, ...], clear_facts: bool
+) -> None:
+    """Change the persona with options, or, without any, in $EDITOR (or from stdin)."""
+    with state.open_vault() as vault:
+        current = load_persona(vault)
+        if name is None and bio is None and not facts and not clear_facts:
+            if sys.stdin.isatty():
+                written = click.edit(PERSONA_HELP + current.to_text(), extension=".txt")
+                if written is None:
+                    console.print("Nothing changed.")
+                    return
+            else:
+                written = sys.stdin.read()
+            current = Persona.from_text(written)
+        else:
+            current.name = current.name if name is None else name
+            current.bio = current.bio if bio is None else bio
+            current.facts = ([] if clear_facts else current.facts) + list(facts)
+        save_persona(vault, current)
+    console.print(escape(current.to_text()))
+
+
+@click.command()
+@click.argument("text")
+@model_options
+@click.option("--json", "as_json", is_flag=True, help="Print the reply, passages and guards.")
+@click.option("--show-sources", is_flag=True, help="Print the passages the reply drew on.")
+@pass_state
+def ask(state: State, /, text: str, as_json: bool, show_sources: bool, **options: Any) -> None:
+    """Ask your twin one thing and print its reply (for scripts)."""
+    with _Session(state, options) as session:
+        reply = session.twin.ask([{"role": "user", "content": text}])
+    if as_json:
+        click.echo(json.dumps(reply.describe(), indent=2, ensure_ascii=False))
+        return
+    click.echo(reply.text)
+    if show_sources:
+        _print_sources(reply)
+
+
+@click.command()
+@model_options
+@click.option("--show-sources", is_flag=True, help="Print the passages after every reply.")
+@pass_state
+def chat(state: State, /, show_sources: bool, **options: Any) -> None:
+    """Talk with your twin. /sources shows what it recalled, /quit ends."""
+    with _Session(state, options) as session:
+        notes.print(
+            f"Talking with your twin ({escape(session.twin.engine.name)}). "
+            "/sources shows what it recalled, /new starts over, /quit ends."
+        )
+        conversation: list[Message] = []
+        last: Reply | None = None
+        while True:
+            try:
+                line = click.prompt("you", prompt_suffix="> ", default="", show_default=False)
+            except (EOFError, click.Abort):
+                break
+            text = line.strip()
+            if not text:
+                continue
+            if text in {"/quit", "/exit"}:
+                break
+            if text == "/sources":
+                if last is None:
+                    console.print("Nothing asked yet.")
+                else:
+                    _print_sources(last)
+                continue
+            if text == "/new":
+                conversation, last = [], None
+                continue
+            conversation.append({"role": "user", "content": text})
+            last, pieces = session.twin.respond(conversation)
+            console.print("twin> ", end="")
+            for piece in pieces:
+                console.print(escape(piece), end="")
+            console.print()
+            conversation.append({"role": "assistant", "content": last.text})
+            if show_sources:
+                _print_sources(last)
+
+
+@click.command(name="serve")
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=int, help="Port.")
+@click.option(
+    "--token",
+    envvar="TWIN_API_TOKEN",
+    help="Bearer token clients must send; required (and made for you) off 127.0.0.1.",
+)
+@model_options
+@pass_state
+def serve_command(state: State, /, host: str, port: int, token: str | None, **options: Any) -> None:
+    """Serve an OpenAI-compatible API (/v1/chat/completions, /v1/models) for your twin."""
+    if not is_loopback(host) and not token:
+        token = new_token()
+        notes.print(f"Listening beyond this machine needs a token. Clients must send:\n  {token}")
+    with _Session(state, options) as session:
+        notes.print(
+            f"Serving {escape(session.twin.engine.name)} at http://{host}:{port}/v1 (Ctrl+C stops)."
+        )
+        try:
+            serve(session.twin, host, port, token)
+        except OSError as error:
+            raise TwinError(f"cannot listen on {host}:{port} ({error})") from None
+
+
+def register(cli: click.Group) -> None:
+    """Add this module's commands to the `twin` group."""
+    for command in (persona, ask, chat, serve_command):
+        cli.add_command(command)

@@ -1,0 +1,224 @@
+"""Generation: the model the twin speaks through, streaming its reply piece by piece.
+
+Transformers runs the model by default. Where llama-cpp-python is installed and the model or
+run has a GGUF export, llama.cpp runs it instead, which is faster on a CPU; that path is small
+and untested here (llama-cpp-python is not installed on the machines twin is developed on).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from twin.chat.prompt import Message
+from twin.errors import TwinError
+from twin.home import Home
+
+MODEL_ENV = "TWIN_MODEL"
+"""A local model folder (or GGUF file) to speak through instead of the trained twin."""
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """How a reply is sampled."""
+
+    max_new_tokens: int = 160
+    """Longest reply, in tokens."""
+    temperature: float = 0.7
+    """0 picks the likeliest token every time; higher is more varied."""
+    top_p: float = 0.9
+    seed: int | None = None
+    """Fixes the sampling, for reproducible replies."""
+
+
+class Engine(Protocol):
+    """A loaded model that can continue a chat."""
+
+    name: str
+    """What `/v1/models` calls it: the run id, or the model folder's name."""
+
+    def stream(self, messages: Sequence[Message], settings: GenerationSettings) -> Iterator[str]:
+        """Yield the reply's text as it is generated."""
+        ...
+
+
+class TransformersEngine:
+    """A Hugging Face causal language model with a chat template."""
+
+    def __init__(self, model: Any, tokenizer: Any, name: str) -> None:
+        if not getattr(tokenizer, "chat_template", None):
+            raise TwinError(f"{name}: the model's tokenizer has no chat template")
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.name = name
+        self._lock = threading.Lock()
+
+    def _prompt(self, messages: Sequence[Message]) -> Any:
+        encoded = self.tokenizer.apply_chat_template(
+            list(messages), add_generation_prompt=True, return_tensors="pt", return_dict=True
+        )
+        limit = getattr(self.model.config, "max_position_embeddings", None)
+        if limit:
+            # Keep the end of an over-long prompt: the latest turns matter most.
+            room = max(limit - 1, 1)
+            encoded = {key: value[:, -room:] for key, value in encoded.items()}
+        return {key: value.to(self.model.device) for key, value in encoded.items()}
+
+    def stream(self, messages: Sequence[Message], settings: GenerationSettings) -> Iterator[str]:
+        import torch
+        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+
+        stop = threading.Event()
+
+        class _Stop(StoppingCriteria):
+            def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> bool:
+                return stop.is_set()
+
+        with self._lock:  # one generation at a time per loaded model
+            inputs = self._prompt(messages)
+            limit = getattr(self.model.config, "max_position_embeddings", None)
+            room = settings.max_new_tokens
+            if limit:
+                room = max(1, min(room, limit - int(inputs["input_ids"].shape[1])))
+            streamer = TextIteratorStreamer(
+                self.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=600
+            )
+            sample = settings.temperature > 0
+            options: dict[str, Any] = {
+                **inputs,
+                "max_new_tokens": room,
+                "do_sample": sample,
+                "streamer": streamer,
+                "stopping_criteria": StoppingCriteriaList([_Stop()]),
+                "pad_token_id": self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
+            }
+            if sample:
+                options.update(temperature=settings.temperature, top_p=settings.top_p)
+            if settings.seed is not None:
+                torch.manual_seed(settings.seed)
+            failure: list[BaseException] = []
+
+            def generate() -> None:
+                try:
+                    with torch.inference_mode():
+                        self.model.generate(**options)
+                except BaseException as error:  # re-raised in the caller's thread
+                    failure.append(error)
+                    streamer.end()  # type: ignore[no-untyped-call]
+
+            worker = threading.Thread(target=generate, daemon=True)
+            worker.start()
+            try:
+                for text in streamer:
+                    if text:
+                        yield text
+            finally:
+                stop.set()
+                worker.join()
+            if failure:
+                raise failure[0]
+
+
+class LlamaCppEngine:
+    """A GGUF model through llama-cpp-python. Untested: that package is not installed here."""
+
+    def __init__(self, gguf: Path, name: str) -> None:
+        from llama_cpp import Llama
+
+        self.llm = Llama(model_path=str(gguf), n_ctx=4096, verbose=False)
+        self.name = name
+        self._lock = threading.Lock()
+
+    def stream(self, messages: Sequence[Message], settings: GenerationSettings) -> Iterator[str]:
+        with self._lock:
+            for chunk in self.llm.create_chat_completion(
+                messages=list(messages),
+                max_tokens=settings.max_new_tokens,
+                temperature=settings.temperature,
+                top_p=settings.top_p,
+                seed=settings.seed if settings.seed is not None else -1,
+                stream=True,
+            ):
+                text = chunk["choices"][0]["delta"].get("content")
+                if text:
+                    yield str(text)
+
+
+def llama_cpp_available() -> bool:
+    return importlib.util.find_spec("llama_cpp") is not None
+
+
+def find_gguf(folder: Path | None) -> Path | None:
+    """The GGUF export in a model or run folder, if there is one."""
+    if folder is None:
+        return None
+    if folder.is_file() and folder.suffix == ".gguf":
+        return folder
+    if folder.is_dir():
+        found = sorted(folder.rglob("*.gguf"))
+        return found[0] if found else None
+    return None
+
+
+def load_folder(path: Path) -> Engine:
+    """The model in a local folder (or a GGUF file), read without any network access."""
+    path = path.expanduser()
+    if not path.exists():
+        raise TwinError(f"{path}: no such model folder")
+    gguf = find_gguf(path)
+    if gguf is not None and llama_cpp_available():
+        return LlamaCppEngine(gguf, path.name)
+    if path.is_file():
+        raise TwinError(f"{path}: a GGUF file needs llama-cpp-python; give a model folder instead")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    model: Any
+    tokenizer: Any
+    try:
+        from twin.models.loading import load_model
+    except ImportError:
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
+    else:
+        model, tokenizer = load_model(path)
+    return TransformersEngine(model, tokenizer, path.name)
+
+
+def load_engine(home: Home, model: Path | None = None, run_id: str | None = None) -> Engine:
+    """What the twin speaks through.
+
+    `model` (or ``$TWIN_MODEL``) names a local model folder to use as is. Otherwise the run
+    `run_id`, or the latest good run, or, before any training, the packaged base model.
+    """
+    if model is None and run_id is None and os.environ.get(MODEL_ENV):
+        model = Path(os.environ[MODEL_ENV])
+    if model is not None:
+        return load_folder(model)
+    try:
+        from twin.models.loading import load_twin
+    except ImportError:
+        raise TwinError(
+            "no model to speak through yet: pass --model FOLDER (a local Hugging Face model "
+            f"with a chat template) or set {MODEL_ENV}"
+        ) from None
+    loaded_model, tokenizer, run = load_twin(home, run_id)
+    folder = _run_folder(run)
+    gguf = find_gguf(folder)
+    name = str(getattr(run, "id", None) or getattr(run, "run_id", None) or "base")
+    if gguf is not None and llama_cpp_available():
+        return LlamaCppEngine(gguf, name)
+    return TransformersEngine(loaded_model, tokenizer, name)
+
+
+def _run_folder(run: object) -> Path | None:
+    for attribute in ("path", "folder", "directory"):
+        value = getattr(run, attribute, None)
+        if isinstance(value, Path):
+            return value
+    return None

@@ -1,0 +1,185 @@
+"""An OpenAI-compatible HTTP API, so existing chat front ends and client libraries can talk
+to the twin: ``GET /v1/models`` and ``POST /v1/chat/completions`` (with ``stream: true``, as
+server-sent events in OpenAI's chunk shape).
+
+It listens on 127.0.0.1 by default. Any other address reaches other machines, so it requires
+a token, checked on every request as ``Authorization: Bearer <token>``. Replies carry an extra
+``twin`` field (passages used, guard verdicts) that OpenAI clients ignore.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, HTTPException
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from twin.chat.engine import GenerationSettings
+from twin.chat.prompt import Message
+from twin.chat.twin import Twin
+from twin.errors import TwinError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8642
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_listen(host: str, token: str | None) -> None:
+    """Refuse to listen beyond this machine without a token."""
+    if not is_loopback(host) and not token:
+        raise TwinError(
+            f"listening on {host} lets other machines talk to your twin: a token is required "
+            "(--token, or let `twin serve` make one)"
+        )
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        """The message's text; content parts other than text are dropped."""
+        if isinstance(self.content, list):
+            return "".join(
+                str(part.get("text", "")) for part in self.content if part.get("type") == "text"
+            )
+        return self.content or ""
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    model: str | None = None
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    max_tokens: int | None = Field(default=None, ge=1, le=4096)
+    max_completion_tokens: int | None = Field(default=None, ge=1, le=4096)
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    top_p: float | None = Field(default=None, gt=0, le=1)
+    seed: int | None = None
+
+
+def _settings(request: ChatRequest, base: GenerationSettings) -> GenerationSettings:
+    return GenerationSettings(
+        max_new_tokens=request.max_completion_tokens or request.max_tokens or base.max_new_tokens,
+        temperature=base.temperature if request.temperature is None else request.temperature,
+        top_p=request.top_p or base.top_p,
+        seed=request.seed if request.seed is not None else base.seed,
+    )
+
+
+def _chunk(ident: str, created: int, model: str, delta: dict[str, str], finish: str | None) -> str:
+    body = {
+        "id": ident,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+    return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+
+def create_app(twin: Twin, *, token: str | None = None) -> FastAPI:
+    """The API over one loaded twin. With a `token`, every request must carry it."""
+    app = FastAPI(title="twin", docs_url=None, redoc_url=None, openapi_url=None)
+    busy = threading.Lock()  # one reply at a time: one model, one vault connection
+
+    def authorised(authorization: Annotated[str | None, Header()] = None) -> None:
+        if token is None:
+            return
+        scheme, _, given = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip(), token):
+            raise HTTPException(
+                status_code=401,
+                detail={
+                    "message": "missing or wrong bearer token",
+                    "type": "invalid_request_error",
+                },
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+    Authorised = Depends(authorised)
+
+    @app.exception_handler(HTTPException)
+    def openai_error(request: Any, error: HTTPException) -> JSONResponse:
+        detail = error.detail if isinstance(error.detail, dict) else {"message": str(error.detail)}
+        return JSONResponse({"error": detail}, status_code=error.status_code, headers=error.headers)
+
+    @app.get("/v1/models", dependencies=[Authorised])
+    def models() -> dict[str, Any]:
+        return {
+            "object": "list",
+            "data": [{"id": twin.engine.name, "object": "model", "created": 0, "owned_by": "you"}],
+        }
+
+    @app.post("/v1/chat/completions", dependencies=[Authorised], response_model=None)
+    def chat_completions(request: ChatRequest) -> dict[str, Any] | StreamingResponse:
+        conversation: list[Message] = [
+            {"role": m.role, "content": m.text()} for m in request.messages
+        ]
+        settings = _settings(request, twin.settings)
+        ident = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+        created = int(time.time())
+        model = twin.engine.name
+        if not request.stream:
+            with busy:
+                reply = twin.ask(conversation, settings)
+            return {
+                "id": ident,
+                "object": "chat.completion",
+                "created": created,
+                "model": model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": reply.text},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+                "twin": reply.describe(),
+            }
+
+        def events() -> Iterator[str]:
+            with busy:
+                _, pieces = twin.respond(conversation, settings)
+                yield _chunk(ident, created, model, {"role": "assistant", "content": ""}, None)
+                for piece in pieces:
+                    yield _chunk(ident, created, model, {"content": piece}, None)
+                yield _chunk(ident, created, model, {}, "stop")
+                yield "data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    return app
+
+
+def serve(twin: Twin, host: str, port: int, token: str | None) -> None:
+    """Run the API until interrupted."""
+    import uvicorn
+
+    check_listen(host, token)
+    uvicorn.run(create_app(twin, token=token), host=host, port=port, log_level="warning")
