@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from twin.errors import BadInput
+from twin.importers import whatsapp
 from twin.importers.base import DateOrder, ParseOptions
 from twin.importers.files import SourceFile
 from twin.importers.whatsapp import _GENERIC_HEADER, WhatsAppImporter
@@ -334,6 +335,51 @@ def test_multiline_message_keeps_its_newlines(tmp_path: Path) -> None:
 def test_crlf_line_endings_are_not_kept(tmp_path: Path) -> None:
     text = "31/12/2023, 21:41 - Alice: one\r\ntwo\r\n31/12/2023, 21:42 - Bob: three\r\n"
     assert [m.text for m in parse(write_chat(tmp_path, text))] == ["one\ntwo", "three"]
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "WhatsApp Chat with Alice.txt",
+        "ios_group_chat.txt",
+        "Chat de WhatsApp con Carmen.txt",
+        "unsorted.txt",
+        "crlf",
+    ],
+)
+def test_reading_in_small_chunks_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, chunk: int
+) -> None:
+    if name == "crlf":
+        text = (FIXTURES / "WhatsApp Chat with Alice.txt").read_text(encoding="utf-8")
+        path = write_chat(tmp_path, text.replace("\n", "\r\n"))
+    else:
+        path = FIXTURES / name
+    whole = parse(path)
+    monkeypatch.setattr(whatsapp, "_HEAD", 200)
+    monkeypatch.setattr(whatsapp, "_CHUNK", chunk)
+    assert parse(path) == whole
+
+
+def test_message_longer_than_a_chunk_is_kept_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    long_text = "\n".join(f"line {n}" for n in range(100))
+    path = write_chat(tmp_path, f"31/12/2023, 21:41 - A: {long_text}\n31/12/2023, 21:42 - B: x\n")
+    monkeypatch.setattr(whatsapp, "_HEAD", 10)
+    monkeypatch.setattr(whatsapp, "_CHUNK", 16)
+    assert [m.text for m in parse(path)] == [long_text, "x"]
+
+
+def test_lines_are_numbered_across_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "".join(f"05/06/23, 10:{n:02} - A: x\nmore\n" for n in range(30))
+    path = write_chat(tmp_path, text + "13/06/23, 10:00 - A: y\n")
+    monkeypatch.setattr(whatsapp, "_HEAD", 10)
+    monkeypatch.setattr(whatsapp, "_CHUNK", 16)
+    with pytest.raises(BadInput) as error:
+        parse(path, "mdy")
+    assert error.value.line == 61
 
 
 # Kinds

@@ -15,10 +15,10 @@ import re
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from itertools import chain, islice
+from itertools import islice
 from operator import le
 from pathlib import PurePosixPath
 
@@ -144,25 +144,42 @@ class _Chat:
 def _read(source: SourceFile, member: str | None, label: str, title: str) -> _Chat:
     """First pass: split the export into messages; dates stay text until their order is known."""
     with source.open(member) as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="\n")
-        numbered = enumerate(text, start=1)
-        head = list(islice(numbered, _SAMPLE_LINES))
+        stream = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
+        buffer, at_end = "", False
+        while not at_end and (len(buffer) < _HEAD or not buffer[: buffer.rfind("\n") + 1].strip()):
+            more = _read_chunk(stream)
+            buffer, at_end = buffer + more, not more
+        whole_lines = buffer if at_end else buffer[: buffer.rfind("\n") + 1]
+        head = whole_lines.split("\n", _SAMPLE_LINES)[:_SAMPLE_LINES]
         header = _learn_layout(head, label)
-        return _split(chain(head, numbered), header, label, title)
+        return _split(stream, buffer, header, label)
 
 
-def _learn_layout(head: list[tuple[int, str]], label: str) -> re.Pattern[str]:
-    """One regex for this file's header layout, learnt from its first headers.
+_CHUNK = 1 << 22
+"""Characters read at a time: big enough that per-chunk work vanishes, small enough to hold."""
+_HEAD = 1 << 16
+"""Characters at least that the layout is learnt from."""
 
-    Its two groups are the date and the time (with any AM/PM marker) as written; both repeat
+
+def _read_chunk(stream: io.TextIOWrapper) -> str:
+    """The next chunk of text with ``\r\n`` line ends made ``\n``, never split inside one."""
+    chunk = stream.read(_CHUNK)
+    if chunk.endswith("\r"):
+        chunk += stream.read(1)
+    return chunk.replace("\r\n", "\n") if "\r" in chunk else chunk
+
+
+def _learn_layout(head: list[str], label: str) -> tuple[str, str]:
+    """A regex for this file's header layout, learnt from its first headers: with groups, without.
+
+    The two groups are the date and the time (with any AM/PM marker) as written; both repeat
     from line to line, so they are parsed once per distinct value.
     """
     layouts: Counter[tuple[str, ...]] = Counter()
     twelve_hour = False
     four_digits = [False, False]
     checked_first = False
-    for number, line in head:
-        line = line.rstrip("\r\n")
+    for number, line in enumerate(head, start=1):
         match = _GENERIC_HEADER.match(line)
         if not checked_first:
             if not line.strip():
@@ -184,22 +201,34 @@ def _learn_layout(head: list[tuple[int, str]], label: str) -> re.Pattern[str]:
     open_, dsep, conn, tsep, sep = (re.escape(part or "") for part in layouts.most_common(1)[0][0])
     first, third = (r"\d{1,4}" if wide else r"\d{1,2}" for wide in four_digits)
     ampm = r"(?:[ \u00a0\u202f]?[AaPp]\.?[ \u00a0\u202f]?[Mm]\.?)?" if twelve_hour else ""
-    return re.compile(
-        rf"{open_}({first}{dsep} ?\d{{1,2}}{dsep} ?{third}\.?){conn}"
-        rf"(\d{{1,2}}{tsep}\d\d(?:{tsep}\d\d)?{ampm}){sep}"
-    )
+
+    def header(group: str) -> str:
+        return (
+            rf"[\u200e\u200f\ufeff]*{open_}{group}{first}{dsep} ?\d{{1,2}}{dsep} ?{third}\.?){conn}"
+            rf"{group}\d{{1,2}}{tsep}\d\d(?:{tsep}\d\d)?{ampm}){sep}"
+        )
+
+    return header("("), header("(?:")
 
 
-_MARKS = frozenset("\u200e\u200f\ufeff")
+def _message_regexes(header: tuple[str, str]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The regex for a whole message (header, first line, further lines), and for a header.
+
+    A message's further lines are every following line that is not a header, matched in C by
+    the regex engine rather than line by line in Python.
+    """
+    grouped, plain = header
+    message = re.compile(rf"^{grouped}([^\n]*)((?:\n(?!{plain})[^\n]*)*)", re.MULTILINE)
+    return message, re.compile(plain)
+
+
 _SLOW_ENDS = (*MEDIA_SUFFIXES, ">")
 _SLOW_LAST = frozenset(end[-1] for end in _SLOW_ENDS)
 _SLOW_STARTS = (*MEDIA_PREFIXES, *CALL_STARTS)
 
 
-def _split(
-    numbered: Iterable[tuple[int, str]], header: re.Pattern[str], label: str, title: str
-) -> _Chat:
-    """Turn lines into rows: a header line starts a message, any other line continues it.
+def _split(stream: io.TextIOWrapper, buffer: str, header: tuple[str, str], label: str) -> _Chat:
+    """Turn the text into rows, a chunk at a time; a message is never cut between chunks.
 
     The hot loop of the importer, written for speed: plain one-line text messages (most of
     any chat) are stored without a function call; everything else goes through `_finish`.
@@ -211,32 +240,47 @@ def _split(
     clocks: dict[str, timedelta] = {}
     names: dict[str, str] = {}
     odd_names = chat.odd_names
-    match_header = header.match
+    message, header_re = _message_regexes(header)
+    finditer, match_header = message.finditer, header_re.match
     exact = _EXACT_KINDS
     slow_ends, slow_last, slow_starts = _SLOW_ENDS, _SLOW_LAST, _SLOW_STARTS
     text_kind = Kind.TEXT
-    date: str | None = None
-    clock = timedelta()
-    sender: str | None = None
-    first = ""
-    extra: list[str] | None = None
-    for number, raw_line in numbered:
-        line = raw_line.rstrip("\r\n")
-        found = match_header(line)
-        if found is None:
-            if line[:1] in _MARKS:
-                found = match_header(line.lstrip("\u200e\u200f\ufeff"))
-            if found is None:
-                if extra is None:
-                    extra = [line]
-                else:
-                    extra.append(line)
+    line_base = 1  # the line number of buffer[0]
+    while True:
+        chunk = _read_chunk(stream)
+        if chunk:
+            buffer += chunk
+            stop = _last_message_start(buffer, match_header)
+            if stop == 0:
+                continue  # one message longer than a chunk: read on
+            end = stop - 1  # leave the last message, and the newline before it, for later
+        else:
+            stop = end = len(buffer) - 1 if buffer.endswith("\n") else len(buffer)
+        counted_at, counted_line = 0, line_base
+        for found in finditer(buffer, 0, end):
+            date_text, clock_text, first, more = found.groups()
+            date = dates.get(date_text)
+            clock = clocks.get(clock_text)
+            if date is None or clock is None:
+                # New date or time text: rare enough to count lines up to here for messages.
+                counted_line += buffer.count("\n", counted_at, found.start())
+                counted_at = found.start()
+                if date is None:
+                    dates[date_text] = date = date_text
+                    date_lines[date_text] = counted_line
+                if clock is None:
+                    clocks[clock_text] = clock = clock_of(clock_text, label, counted_line)
+            colon = first.find(": ")
+            if colon < 0:
+                append(_finish(chat, date, clock, None, first, more))
                 continue
-            line = line.lstrip("\u200e\u200f\ufeff")
-        if date is not None:
+            raw_name = first[:colon]
+            sender = names.get(raw_name)
+            if sender is None:
+                names[raw_name] = sender = _clean_name(raw_name, chat)
+            first = first[colon + 2 :]
             if (
-                extra is None
-                and sender is not None
+                not more
                 and (first[-1:] not in slow_last or not first.endswith(slow_ends))
                 and not first.startswith(slow_starts)
                 and "\u200e" not in first
@@ -245,31 +289,24 @@ def _split(
             ):
                 append((date, clock, sender, text_kind, first, False))
             else:
-                append(_finish(chat, date, clock, sender, first, extra))
-        extra = None
-        date_text, clock_text = found.groups()
-        date = dates.get(date_text)
-        if date is None:
-            dates[date_text] = date = date_text
-            date_lines[date_text] = number
-        known_clock = clocks.get(clock_text)
-        if known_clock is None:
-            clocks[clock_text] = known_clock = clock_of(clock_text, label, number)
-        clock = known_clock
-        start = found.end()
-        colon = line.find(": ", start)
-        if colon < 0:
-            sender = None
-            first = line[start:]
-        else:
-            raw_name = line[start:colon]
-            sender = names.get(raw_name)
-            if sender is None:
-                names[raw_name] = sender = _clean_name(raw_name, chat)
-            first = line[colon + 2 :]
-    if date is not None:
-        append(_finish(chat, date, clock, sender, first, extra))
-    return chat
+                append(_finish(chat, date, clock, sender, first, more))
+        if not chunk:
+            return chat
+        line_base = counted_line + buffer.count("\n", counted_at, stop)
+        buffer = buffer[stop:]
+
+
+def _last_message_start(buffer: str, match_header: Callable[[str, int], object]) -> int:
+    """Where the last header line in the buffer starts; 0 if only at the start or nowhere."""
+    end = len(buffer)
+    while end > 0:
+        newline = buffer.rfind("\n", 0, end)
+        if newline < 0:
+            return 0
+        if match_header(buffer, newline + 1):
+            return newline + 1
+        end = newline
+    return 0
 
 
 def _clean_name(raw: str, chat: _Chat) -> str:
@@ -287,10 +324,13 @@ def _finish(
     clock: timedelta,
     sender: str | None,
     first: str,
-    extra: list[str] | None,
+    more: str,
 ) -> Row:
-    """Classify a message that isn't a plain one-line text, once all its lines are known."""
-    text = "\n".join([first, *extra]) if extra else first
+    """Classify a message that isn't a plain one-line text, once all its lines are known.
+
+    ``more`` is the message's further lines, each with the newline before it.
+    """
+    text = first + more if more else first
     edited = False
     if text.endswith(">"):
         for marker in EDITED_MARKERS:
