@@ -1,0 +1,209 @@
+"""Training speed on CPU: twin's loop against a plain Transformers + PEFT loop with padding.
+
+Both train the same LoRA (same rank, targets and learning rate) on the built-in default model
+and the same conversations, for the same number of seconds, each in its own process so peak
+memory is measured separately. Reported: useful tokens per second (real tokens, not padding),
+loss tokens per second, peak resident memory, and the ratio.
+
+    python bench/train.py [--dataset FOLDER] [--seconds 90] [--threads N]
+
+FOLDER holds train.jsonl in the dataset format; without it, examples are made from the sample
+WhatsApp chats the way the dataset builder makes them (persona line, up to 8 turns of context,
+one of Sam's turns as the target).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+SAMPLES = Path(__file__).resolve().parents[1] / "src" / "twin" / "samples" / "whatsapp"
+LINE = re.compile(r"^\d+/\d+/\d+, \d+:\d+\s[AP]M - ([^:]+): (.*)$")
+
+
+def sample_conversations(me: str = "Sam Rivera", context: int = 8) -> list[dict[str, Any]]:
+    """Training examples from the sample WhatsApp exports, shaped like the dataset builder's."""
+    examples = []
+    for path in sorted(SAMPLES.glob("*.txt")):
+        other = path.stem.removeprefix("WhatsApp Chat with ")
+        turns: list[tuple[str, str]] = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            match = LINE.match(line)
+            if not match or match.group(2) == "<Media omitted>":
+                continue
+            sender, text = match.groups()
+            role = "assistant" if sender == me else "user"
+            if turns and turns[-1][0] == role:
+                turns[-1] = (role, turns[-1][1] + "\n" + text)
+            else:
+                turns.append((role, text))
+        system = {"role": "system", "content": f"You are Sam, chatting with {other} on WhatsApp."}
+        for index, (role, _) in enumerate(turns):
+            if role != "assistant":
+                continue
+            window = turns[max(0, index - context) : index + 1]
+            while window and window[0][0] == "assistant":
+                window = window[1:]
+            if not window:
+                window = [("user", f"(new conversation with {other})"), turns[index]]
+            messages = [system] + [{"role": r, "content": t} for r, t in window]
+            examples.append({"messages": messages})
+    return examples
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_twin(dataset: Path, seconds: float, threads: int) -> dict[str, Any]:
+    """twin's loop: packed rows, loss on labelled positions only."""
+    from twin.home import Home, default_home
+    from twin.models.registry import resolve_model
+    from twin.train.loop import TrainRequest, train
+    from twin.train.runs import Run
+
+    base = resolve_model(Home(default_home()))
+    home = Home(Path(tempfile.mkdtemp()))
+    (home.datasets / "bench").mkdir(parents=True)
+    for name in ("train.jsonl",):
+        (home.datasets / "bench" / name).write_bytes((dataset / name).read_bytes())
+    started = time.perf_counter()
+
+    def stop_when_time_is_up(run: Run, loss: float) -> bool:
+        return time.perf_counter() - started > seconds
+
+    run = train(
+        home,
+        TrainRequest(
+            dataset="bench", base=str(base), overrides={"threads": threads, "epochs": 100}
+        ),
+        on_step=stop_when_time_is_up,
+        progress=False,
+    )
+    return {
+        "tokens": run.seen_tokens,
+        "loss_tokens": run.trained_tokens,
+        "seconds": run.train_seconds,
+        "steps": run.step,
+        "peak_mib": peak_mib(),
+    }
+
+
+def run_plain(dataset: Path, seconds: float, threads: int) -> dict[str, Any]:
+    """The usual recipe: each example its own row, random batches padded to the longest."""
+    import random
+
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from twin.home import Home, default_home
+    from twin.models.registry import resolve_model
+    from twin.train import data
+    from twin.train.presets import preset
+
+    config = preset("cpu").override(threads=threads)
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    folder = resolve_model(Home(default_home()))
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
+    lora = LoraConfig(
+        r=config.rank,
+        lora_alpha=config.alpha,
+        lora_dropout=config.dropout,
+        target_modules=list(config.target_modules),
+        task_type="CAUSAL_LM",
+    )
+    model = get_peft_model(model, lora)
+    examples = data.tokenize_all(
+        tokenizer, data.read_conversations(dataset / "train.jsonl"), config.seq_len
+    )
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.lr)
+    # As many examples per batch as twin's packed rows hold on average.
+    per_row = config.seq_len * len(examples) / sum(len(e.input_ids) for e in examples)
+    batch_size = max(1, round(config.batch_size * per_row))
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    model.train()
+    tokens = loss_tokens = steps = 0
+    elapsed = 0.0
+    rng = random.Random(0)
+    while elapsed < seconds:
+        batch = rng.sample(examples, min(batch_size, len(examples)))
+        width = max(len(e.input_ids) for e in batch)
+        ids = torch.tensor([e.input_ids + [pad] * (width - len(e.input_ids)) for e in batch])
+        mask = torch.tensor(
+            [[1] * len(e.input_ids) + [0] * (width - len(e.input_ids)) for e in batch]
+        )
+        labels = torch.tensor([e.labels + [-100] * (width - len(e.input_ids)) for e in batch])
+        started = time.perf_counter()
+        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        elapsed += time.perf_counter() - started
+        tokens += int(mask.sum())
+        loss_tokens += int((labels[:, 1:] != -100).sum())
+        steps += 1
+    return {
+        "tokens": tokens,
+        "loss_tokens": loss_tokens,
+        "seconds": elapsed,
+        "steps": steps,
+        "batch_size": batch_size,
+        "peak_mib": peak_mib(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", type=Path, help="a dataset folder holding train.jsonl")
+    parser.add_argument("--seconds", type=float, default=90.0, help="training time for each")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--only", choices=["twin", "plain"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.dataset is None:
+        args.dataset = Path(tempfile.mkdtemp())
+        lines = [json.dumps(example) for example in sample_conversations()]
+        (args.dataset / "train.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if args.only:
+        runner = run_twin if args.only == "twin" else run_plain
+        print(json.dumps(runner(args.dataset, args.seconds, args.threads)))
+        return
+    results = {}
+    for which in ("twin", "plain"):
+        command = [sys.executable, __file__, "--only", which, "--dataset", str(args.dataset)]
+        command += ["--seconds", str(args.seconds), "--threads", str(args.threads)]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            sys.exit(f"{which} failed:\n{done.stderr[-3000:]}")
+        results[which] = json.loads(done.stdout.strip().splitlines()[-1])
+    examples = sum(1 for _ in (args.dataset / "train.jsonl").open())
+    print(
+        f"default model, CPU, {args.threads} threads, {examples} examples, {args.seconds:.0f} s each"
+    )
+    print(f"{'':8} {'tokens/s':>9} {'loss tok/s':>11} {'steps':>6} {'peak MiB':>9}")
+    for which, result in results.items():
+        speed = result["tokens"] / result["seconds"]
+        loss_speed = result["loss_tokens"] / result["seconds"]
+        print(
+            f"{which:8} {speed:9.0f} {loss_speed:11.0f} {result['steps']:6} {result['peak_mib']:9.0f}"
+        )
+    twin, plain = results["twin"], results["plain"]
+    ratio = (twin["tokens"] / twin["seconds"]) / (plain["tokens"] / plain["seconds"])
+    print(f"twin / plain useful tokens per second: {ratio:.2f}x (target >= 1.3x)")
+
+
+if __name__ == "__main__":
+    main()

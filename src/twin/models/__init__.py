@@ -1,0 +1,1 @@
+"""Base language models: the built-in default, the registry of others, and loading them."""

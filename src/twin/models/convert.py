@@ -1,0 +1,83 @@
+"""Turn a GGUF file into a Hugging Face model folder once, so later loads take seconds.
+
+Transformers dequantizes GGUF weights on load (``from_pretrained(dir, gguf_file=...)``) but will
+not ``save_pretrained`` the result, because the model still remembers it came from a quantized
+file. So the state dict is copied into a plain model built from the same config and saved as
+safetensors, with the tokenizer, into a temporary folder that is renamed into place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from twin.errors import TwinError
+
+MARKER = "twin-model.json"
+"""Written into every folder twin converts: where the weights came from."""
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def convert_gguf(gguf: Path, target: Path) -> Path:
+    """Dequantize GGUF file `gguf` into a safetensors model folder at `target` (atomically)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    if (target / "config.json").is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _say(f"Converting {gguf.name} into a Transformers model (once; this takes a minute)...")
+    started = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+            loaded = AutoModelForCausalLM.from_pretrained(
+                gguf.parent, gguf_file=gguf.name, dtype=torch.float32
+            )
+        except (ValueError, OSError, KeyError, RuntimeError) as error:
+            raise TwinError(f"{gguf}: cannot read this GGUF file ({error})") from None
+        config = loaded.config
+        if hasattr(config, "quantization_config"):
+            del config.quantization_config
+        plain = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+        missing, unexpected = plain.load_state_dict(loaded.state_dict(), strict=False)
+        missing = [name for name in missing if name != "lm_head.weight"]
+        if missing or unexpected:
+            raise TwinError(f"{gguf}: weights do not match the model ({missing or unexpected})")
+        plain.tie_weights()
+        plain.save_pretrained(work, safe_serialization=True)
+        tokenizer.save_pretrained(work)
+        marker: dict[str, Any] = {"source_gguf": str(gguf), "converted_at": time.time()}
+        (work / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+        for path in work.iterdir():
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+        try:
+            work.rename(target)
+        except OSError:
+            if not (target / "config.json").is_file():  # not another process finishing first
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    _say(f"Saved it to {target} in {time.monotonic() - started:.0f} s; later loads are quick.")
+    return target
+
+
+def source_gguf(model_dir: Path) -> Path | None:
+    """The GGUF file a converted folder came from, if twin converted it and the file still exists."""
+    try:
+        marker = json.loads((model_dir / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    path = Path(marker.get("source_gguf", ""))
+    return path if path.is_file() else None

@@ -1,0 +1,77 @@
+"""Load a base model, or the twin itself: a base model with a trained adapter merged in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from twin.errors import TwinError
+from twin.home import Home
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+    from twin.train.runs import Run
+
+
+def best_device() -> str:
+    """``cuda`` when a GPU is usable, then Apple's ``mps``, else ``cpu``."""
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def load_model(
+    path: Path, device: str | None = None
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """The causal LM and tokenizer in model folder `path`, in eval mode on `device`."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    device = device or best_device()
+    dtype = torch.bfloat16 if device == "cuda" and torch.cuda.is_bf16_supported() else torch.float32
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+    except (OSError, ValueError) as error:
+        raise TwinError(f"{path}: cannot load this model ({error})") from None
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model.to(device)
+    model.eval()
+    return model, tokenizer
+
+
+def load_twin(
+    home: Home, run_id: str | None = None, device: str | None = None
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase, Run | None]:
+    """The twin of run `run_id` (the latest completed run when None), adapter merged in.
+
+    With no completed run at all, the built-in default model is returned as it is, and the run
+    is None.
+    """
+    from twin.models.registry import resolve_model
+    from twin.train.runs import get_run, latest_good_run
+
+    run = get_run(home, run_id) if run_id else latest_good_run(home)
+    if run is None:
+        model, tokenizer = load_model(resolve_model(home, None), device)
+        return model, tokenizer, None
+    if not run.has_adapter:
+        raise TwinError(f"run {run.id} has no saved adapter yet (status: {run.status})")
+    model, tokenizer = load_model(run.base_path(home), device)
+    return merge_adapter(model, run.adapter_dir), tokenizer, run
+
+
+def merge_adapter(model: PreTrainedModel, adapter_dir: Path) -> PreTrainedModel:
+    """`model` with the LoRA adapter in `adapter_dir` folded into its weights."""
+    from peft import PeftModel
+
+    peft_model = PeftModel.from_pretrained(model, adapter_dir)
+    merged: PreTrainedModel = peft_model.merge_and_unload()
+    merged.eval()
+    return merged

@@ -1,0 +1,1 @@
+"""Fine-tuning the twin: LoRA training, hardware presets, checkpoints, runs and export."""

@@ -1,0 +1,217 @@
+"""`twin train`, `twin runs list|show` and `twin model export`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from twin.context import State, pass_state
+from twin.train.export import FORMATS, export
+from twin.train.gguf_file import QUANTIZATIONS
+from twin.train.runs import Run, get_run, list_runs
+
+console = Console(highlight=False)
+
+
+@click.command()
+@click.option("--dataset", metavar="NAME", help="Dataset to train on [default: the newest].")
+@click.option(
+    "--base",
+    metavar="MODEL",
+    help="Base model: default, a name from `twin models list`, a model folder, a .gguf file "
+    "or a hub id [default: the built-in SmolLM2-135M-Instruct].",
+)
+@click.option("--epochs", type=int, help="Passes over the training examples.")
+@click.option("--max-steps", type=int, help="Stop after this many optimizer steps.")
+@click.option("--resume", is_flag=True, help="Continue the latest stopped run from its checkpoint.")
+@click.option("--run", "run_id", metavar="ID", help="With --resume: which run to continue.")
+@click.option(
+    "--continue",
+    "continue_training",
+    is_flag=True,
+    help="Start from the latest completed run's adapter; train on examples added since.",
+)
+@click.option(
+    "--print-accelerate-config",
+    is_flag=True,
+    help="Print an Accelerate (FSDP) config for several GPUs or machines, and exit.",
+)
+@click.option("--device", type=click.Choice(["cpu", "cuda", "mps"]), help="[default: detected]")
+@click.option("--seq-len", type=int, help="Longest training row in tokens.")
+@click.option("--rank", type=int, help="LoRA rank.")
+@click.option("--alpha", type=int, help="LoRA alpha (scale numerator).")
+@click.option("--top-layers", type=int, help="Adapt only the last N layers (0: all).")
+@click.option("--batch-size", type=int, help="Packed rows per step.")
+@click.option("--lr", type=float, help="Peak learning rate.")
+@click.option("--patience", type=int, help="Epochs without validation gain before stopping.")
+@click.option("--threads", type=int, help="CPU threads [default: all cores].")
+@click.option("--dtype", type=click.Choice(["float32", "bfloat16", "float16"]))
+@click.option("--load-in-4bit/--no-load-in-4bit", default=None, help="QLoRA (CUDA only).")
+@click.option("--seed", type=int)
+@pass_state
+def train(
+    state: State,
+    dataset: str | None,
+    base: str | None,
+    resume: bool,
+    run_id: str | None,
+    continue_training: bool,
+    print_accelerate_config: bool,
+    top_layers: int | None,
+    **overrides: Any,
+) -> None:
+    """Fine-tune your twin with LoRA on this machine, with settings chosen for its hardware.
+
+    Shows an estimate of time and memory first, then a progress bar with loss and ETA. Ctrl-C
+    stops after the current step and keeps a checkpoint; `twin train --resume` goes on from it.
+    """
+    if print_accelerate_config:
+        _print_accelerate_config()
+        return
+    from twin.errors import TwinError
+    from twin.train.loop import TrainRequest
+    from twin.train.loop import train as run_training
+
+    if resume and continue_training:
+        raise TwinError("--resume and --continue cannot be used together")
+    if top_layers is not None:
+        overrides["top_layers"] = top_layers or None
+    request = TrainRequest(
+        dataset=dataset,
+        base=base,
+        overrides=overrides,
+        resume=resume,
+        run_id=run_id,
+        continue_training=continue_training,
+    )
+    run = run_training(state.home, request)
+    if run.status == "completed":
+        console.print(f"[green]Run {run.id} completed.[/green] Adapter: {run.adapter_dir}")
+        console.print("Export it with `twin model export --format gguf --out twin.gguf`.")
+
+
+def _print_accelerate_config() -> None:
+    import torch
+
+    from twin.train.accelerate_config import fsdp_config
+
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 2
+    click.echo(fsdp_config(max(gpus, 1)), nl=False)
+
+
+@click.group(name="runs")
+def runs_group() -> None:
+    """Your training runs: settings, dataset, losses and timing."""
+
+
+def _loss(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+@runs_group.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per run, one per line.")
+@pass_state
+def runs_list(state: State, as_json: bool) -> None:
+    """List every run: id, base model, dataset, status, loss per epoch and tokens per second."""
+    runs = list_runs(state.home)
+    if as_json:
+        for run in runs:
+            click.echo(json.dumps(run.summary()))
+        return
+    table = Table("id", "base", "dataset", "status", "train loss", "val loss", "tokens/s")
+    for run in runs:
+        table.add_row(
+            run.id,
+            run.base,
+            run.dataset,
+            run.status,
+            " ".join(_loss(epoch["train_loss"]) for epoch in run.epochs) or "-",
+            " ".join(_loss(epoch["val_loss"]) for epoch in run.epochs) or "-",
+            f"{run.tokens_per_second:.0f}" if run.tokens_per_second else "-",
+        )
+    console.print(table)
+
+
+@runs_group.command(name="show")
+@click.argument("run_id", metavar="ID")
+@pass_state
+def runs_show(state: State, run_id: str) -> None:
+    """Show everything about run ID: parameters, dataset hash, losses and timing."""
+    run = get_run(state.home, run_id)
+    console.print(_describe(run))
+
+
+def _describe(run: Run) -> str:
+    lines = [
+        f"run        {run.id}",
+        f"status     {run.status}" + (f" ({run.message})" if run.message else ""),
+        f"base       {run.base} ({run.base_dir})",
+        f"dataset    {run.dataset} (sha256 {run.dataset_hash[:16]}…)",
+        f"parent     {run.parent or '-'}",
+        f"started    {run.started_at}",
+        f"finished   {run.finished_at or '-'}",
+        f"steps      {run.step} of {run.total_steps}",
+        f"examples   {run.examples}",
+        f"tokens     {run.seen_tokens} fed, {run.trained_tokens} with loss",
+        f"speed      {run.tokens_per_second or 0:.0f} tokens/s over {run.train_seconds:.0f} s",
+        f"adapter    {run.adapter_dir if run.has_adapter else '-'}",
+        "settings   " + ", ".join(f"{key}={value}" for key, value in run.config.items()),
+        "epochs",
+    ]
+    for epoch in run.epochs:
+        lines.append(
+            f"  {epoch['epoch']}: train loss {_loss(epoch['train_loss'])}, "
+            f"validation loss {_loss(epoch['val_loss'])}, after step {epoch['steps']}"
+            + (" (partial)" if epoch.get("partial") else "")
+        )
+    return "\n".join(lines)
+
+
+@click.group(name="model")
+def model_group() -> None:
+    """Your trained twin as a model file for other tools (llama.cpp, Ollama, Transformers).
+
+    For the base models you train from, see `twin models`.
+    """
+
+
+@model_group.command(name="export")
+@click.option("--run", "run_id", metavar="ID", help="Which run [default: the latest completed].")
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(FORMATS),
+    required=True,
+    help="peft: the adapter alone; hf: merged safetensors; gguf: one file for llama.cpp; "
+    "ollama: GGUF plus a Modelfile.",
+)
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Where to write.")
+@click.option(
+    "--quantization",
+    type=click.Choice(QUANTIZATIONS),
+    default="f16",
+    show_default=True,
+    help="Number format of the GGUF weights.",
+)
+@pass_state
+def export_command(
+    state: State, run_id: str | None, format_: str, out: Path, quantization: str
+) -> None:
+    """Export a trained twin to another format."""
+    written = export(state.home, run_id, format_, out, quantization)
+    console.print(f"Wrote {written}")
+    if format_ == "ollama":
+        console.print(
+            f"Run it with: cd {written} && ollama create twin -f Modelfile && ollama run twin"
+        )
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(train)
+    cli.add_command(runs_group)
+    cli.add_command(model_group)

@@ -1,0 +1,102 @@
+"""Before training: how long it will take and how much memory it needs, and whether it fits."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from twin.errors import TwinError
+from twin.train.presets import TrainConfig
+
+GIB = 1 << 30
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The expected cost of a run."""
+
+    seconds: float
+    memory_bytes: int
+    available_bytes: int | None
+
+    def describe(self) -> str:
+        minutes = self.seconds / 60
+        when = f"{minutes:.0f} min" if minutes >= 1.5 else f"{self.seconds:.0f} s"
+        text = f"about {when}, about {self.memory_bytes / GIB:.1f} GiB of memory"
+        if self.available_bytes is not None:
+            text += f" ({self.available_bytes / GIB:.1f} GiB available)"
+        return text
+
+
+def available_memory(device: str) -> int | None:
+    """Free bytes on `device`: GPU memory for CUDA, else available system memory."""
+    if device == "cuda":
+        import torch
+
+        free, _ = torch.cuda.mem_get_info()
+        return int(free)
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except ImportError:
+        pass
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def measured_flops(device: str) -> float:
+    """Floating point operations per second this device reaches on a matrix product."""
+    import torch
+
+    size = 512 if device == "cpu" else 2048
+    a = torch.randn(size, size, device=device)
+    b = torch.randn(size, size, device=device)
+    (a @ b).sum().item()
+    repeats = 4 if device == "cpu" else 20
+    started = time.perf_counter()
+    for _ in range(repeats):
+        c = a @ b
+    c.sum().item()
+    return 2 * size**3 * repeats / max(time.perf_counter() - started, 1e-9)
+
+
+def estimate(
+    model_config: Any, parameters: int, config: TrainConfig, tokens: int, steps: int
+) -> Estimate:
+    """Estimated time and peak memory to train `steps` steps over `tokens` tokens in all.
+
+    Compute: about 4 floating point operations per weight per token (forward, and the backward
+    pass through the frozen weights), at a third of the device's measured matrix speed, which is
+    what small training batches reach. Memory: the weights, and per token of a batch the
+    activations each layer keeps for the backward pass.
+    """
+    hidden = int(getattr(model_config, "hidden_size", 1024))
+    layers = int(getattr(model_config, "num_hidden_layers", 24))
+    inner = int(getattr(model_config, "intermediate_size", 4 * hidden))
+    heads = int(getattr(model_config, "num_attention_heads", 16))
+    width = 2 if config.dtype in ("bfloat16", "float16") else 4
+    weight_bytes = parameters * (0.6 if config.load_in_4bit else width)
+    row_tokens = config.batch_size * config.seq_len
+    per_token_layer = (12 * hidden + 4 * inner) * width
+    attention = config.batch_size * heads * config.seq_len**2 * 4 * 2
+    activations = row_tokens * layers * per_token_layer + layers * attention
+    memory = int((weight_bytes + activations) * 1.3 + 0.3 * GIB)
+    seconds = 4 * parameters * tokens / (measured_flops(config.device) / 3)
+    return Estimate(seconds, memory, available_memory(config.device))
+
+
+def refuse_if_too_big(found: Estimate) -> None:
+    """Raise a clear error when the run would not fit in the memory available."""
+    if found.available_bytes is not None and found.memory_bytes > found.available_bytes:
+        raise TwinError(
+            f"this run needs {found.describe()}, more than is free: lower --batch-size or "
+            "--seq-len, or close other programs"
+        )

@@ -1,0 +1,531 @@
+"""The training loop: LoRA on a frozen base model, loss on the user's own turns only.
+
+Read top to bottom: find the data and the base model, pack the examples, estimate the cost,
+wrap the model with a LoRA adapter, then step through the epochs, writing a checkpoint every
+few steps and the adapter whenever validation loss improves. A first Ctrl-C stops cleanly after
+the current step; `twin train --resume` then continues from the very same step.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from twin.errors import TwinError
+from twin.home import Home
+from twin.models.registry import resolve_model
+from twin.train import data
+from twin.train.atomic import write_file, write_folder
+from twin.train.estimate import estimate, refuse_if_too_big
+from twin.train.presets import TrainConfig, preset
+from twin.train.runs import Run, get_run, latest_good_run, latest_unfinished_run, new_run, now
+
+StepHook = Callable[[Run, float], bool]
+"""Called after every step with the run and the step's loss; returning True stops the run."""
+
+
+@dataclass
+class TrainRequest:
+    """What the user asked `twin train` for."""
+
+    dataset: str | None = None
+    base: str | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    """Settings that replace the hardware preset's (None values are ignored)."""
+    resume: bool = False
+    """Continue the latest stopped run (or `run_id`) from its last checkpoint."""
+    run_id: str | None = None
+    continue_training: bool = False
+    """Start from the latest completed run's adapter and train on examples added since."""
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+class _Stop:
+    """Set by Ctrl-C or a step hook; the loop checks it between steps."""
+
+    requested = False
+
+
+@contextmanager
+def _stop_on_interrupt(stop: _Stop) -> Iterator[None]:
+    """A first Ctrl-C asks the loop to stop after this step; a second one interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handle(signum: int, frame: Any) -> None:
+        if stop.requested:
+            raise KeyboardInterrupt
+        stop.requested = True
+        _say("\nStopping after this step and saving a checkpoint (Ctrl-C again to abort)...")
+
+    previous = signal.signal(signal.SIGINT, handle)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _schedule(config: TrainConfig, total_steps: int) -> Callable[[int], float]:
+    def factor(step: int) -> float:
+        if step < config.warmup_steps:
+            return (step + 1) / (config.warmup_steps + 1)
+        progress = (step - config.warmup_steps) / max(1, total_steps - config.warmup_steps)
+        return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+    return factor
+
+
+def batch_loss(model: Any, batch: dict[str, Any]) -> tuple[Any, int]:
+    """Summed cross-entropy over the labelled tokens of `batch`, and how many there were.
+
+    The vocabulary projection, the largest single matrix in a small model, runs only on the
+    positions that carry loss rather than on every token.
+    """
+    import torch.nn.functional as F
+
+    base = model.get_base_model()
+    hidden = base.get_decoder()(
+        input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False
+    ).last_hidden_state
+    targets = batch["labels"][:, 1:]
+    keep = targets != data.IGNORE
+    logits = base.get_output_embeddings()(hidden[:, :-1][keep])
+    loss = F.cross_entropy(logits.float(), targets[keep], reduction="sum")
+    return loss, int(keep.sum())
+
+
+def _to(batch: dict[str, Any], device: str) -> dict[str, Any]:
+    return {key: value.to(device) for key, value in batch.items()}
+
+
+def evaluate(model: Any, rows: list[data.Row], config: TrainConfig, pad_id: int) -> float | None:
+    """Mean loss per labelled token over `rows`; None when there are none."""
+    import torch
+
+    if not rows:
+        return None
+    model.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for group in data.batches(rows, config.batch_size, seed=0):
+            batch = _to(data.collate([rows[i] for i in group], pad_id), config.device)
+            loss, tokens = batch_loss(model, batch)
+            total += float(loss)
+            count += tokens
+    model.train()
+    return total / count if count else None
+
+
+def _load_base(base_dir: Path, config: TrainConfig) -> Any:
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    dtype = getattr(torch, config.dtype)
+    kwargs: dict[str, Any] = {"dtype": dtype}
+    if config.load_in_4bit:
+        if config.device != "cuda":
+            raise TwinError("--load-in-4bit needs a CUDA GPU")
+        from transformers import BitsAndBytesConfig
+
+        kwargs["quantization_config"] = BitsAndBytesConfig(
+            load_in_4bit=True,
+            bnb_4bit_quant_type="nf4",
+            bnb_4bit_compute_dtype=dtype,
+            bnb_4bit_use_double_quant=True,
+        )
+        kwargs["device_map"] = {"": 0}
+    model = AutoModelForCausalLM.from_pretrained(base_dir, **kwargs)
+    if config.load_in_4bit:
+        from peft import prepare_model_for_kbit_training
+
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+    else:
+        model.to(config.device)
+    return model
+
+
+def _with_adapter(model: Any, config: TrainConfig, start_from: Path | None) -> Any:
+    from peft import LoraConfig, get_peft_model, set_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    layers = int(model.config.num_hidden_layers)
+    top = min(config.top_layers or layers, layers)
+    lora = LoraConfig(
+        r=config.rank,
+        layers_to_transform=list(range(layers - top, layers)),
+        lora_alpha=config.alpha,
+        lora_dropout=config.dropout,
+        target_modules=list(config.target_modules),
+        task_type="CAUSAL_LM",
+    )
+    model = get_peft_model(model, lora)
+    if start_from is not None:
+        set_peft_model_state_dict(model, load_file(start_from / "adapter_model.safetensors"))
+    return model
+
+
+def _save_adapter(model: Any, run: Run) -> None:
+    write_folder(run.folder / "adapter", lambda tmp: model.save_pretrained(tmp))
+
+
+def _save_checkpoint(
+    run: Run, model: Any, optimizer: Any, scheduler: Any, state: dict[str, Any]
+) -> None:
+    import torch
+    from peft import get_peft_model_state_dict
+
+    payload = {
+        "adapter": get_peft_model_state_dict(model),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "torch_rng": torch.get_rng_state(),
+        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+        "python_rng": random.getstate(),
+        **state,
+    }
+    write_file(run.checkpoint, lambda tmp: torch.save(payload, tmp))
+    run.save()
+
+
+def _examples_for_continue(
+    parent: Run, conversations: list[data.Messages], seed: int
+) -> list[data.Messages]:
+    """The conversations `parent` never saw, plus as many old ones again so the twin keeps them."""
+    seen = (
+        set(parent.seen_examples.read_text(encoding="utf-8").split())
+        if parent.seen_examples.is_file()
+        else set()
+    )
+    fresh = [m for m in conversations if data.example_key(m) not in seen]
+    if not fresh:
+        raise TwinError(f"nothing was added to the dataset since run {parent.id}; nothing to train")
+    old = [m for m in conversations if data.example_key(m) in seen]
+    replay = random.Random(seed).sample(old, min(len(old), len(fresh)))
+    _say(f"Continuing from run {parent.id}: {len(fresh)} new examples, {len(replay)} replayed.")
+    return fresh + replay
+
+
+def train(
+    home: Home, request: TrainRequest, on_step: StepHook | None = None, progress: bool = True
+) -> Run:
+    """Train (or resume) a run as `request` says and return it once it stops."""
+    import torch
+    from transformers import AutoTokenizer
+
+    checkpoint: dict[str, Any] | None = None
+    parent: Run | None = None
+    if request.resume:
+        found = get_run(home, request.run_id) if request.run_id else latest_unfinished_run(home)
+        if found is None:
+            raise TwinError("no stopped run to resume; start one with `twin train`")
+        if found.status == "completed":
+            raise TwinError(f"run {found.id} has already completed")
+        if not found.checkpoint.is_file():
+            raise TwinError(f"run {found.id} has no checkpoint to resume from")
+        run: Run | None = found
+        config = TrainConfig.from_json(found.config)
+        folder = home.datasets / found.dataset
+        if not folder.is_dir() or data.dataset_hash(folder) != found.dataset_hash:
+            raise TwinError(
+                f"dataset {found.dataset!r} changed since run {found.id} began; start a new run"
+            )
+        base_name, base_dir = found.base, found.base_path(home)
+        parent = get_run(home, found.parent) if found.parent else None
+        checkpoint = torch.load(found.checkpoint, weights_only=False)
+    else:
+        run = None
+        config = preset(request.overrides.get("device")).override(**request.overrides)
+        folder = data.dataset_dir(home, request.dataset)
+        if request.continue_training:
+            parent = latest_good_run(home)
+            if parent is None:
+                raise TwinError("no completed run to continue from; train one with `twin train`")
+            if request.base is not None and request.base != parent.base:
+                raise TwinError("--continue keeps the base model of the run it continues")
+            base_name, base_dir = parent.base, parent.base_path(home)
+        else:
+            base_name = request.base or "default"
+            base_dir = resolve_model(home, request.base)
+
+    torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    random.seed(config.seed)
+    tokenizer = AutoTokenizer.from_pretrained(base_dir)
+    pad_id = (
+        tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    )
+    conversations = data.read_conversations(folder / "train.jsonl")
+    if parent is not None:
+        conversations = _examples_for_continue(parent, conversations, config.seed)
+    examples = data.tokenize_all(tokenizer, conversations, config.seq_len)
+    if not examples:
+        raise TwinError(
+            f"{folder / 'train.jsonl'}: no example with an assistant turn to learn from"
+        )
+    rows = data.pack(examples, config.seq_len)
+    val_rows = data.pack(
+        data.tokenize_all(tokenizer, data.read_conversations(folder / "val.jsonl"), config.seq_len),
+        config.seq_len,
+    )
+    steps_per_epoch = math.ceil(len(rows) / config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    if config.max_steps is not None:
+        total_steps = min(total_steps, config.max_steps)
+    epoch_tokens = sum(len(row.input_ids) for row in rows)
+
+    model = _load_base(base_dir, config)
+    parameters = sum(p.numel() for p in model.parameters())
+    steps_left = total_steps - (checkpoint["step"] if checkpoint else 0)
+    cost = estimate(
+        model.config,
+        parameters,
+        config,
+        epoch_tokens * steps_left // max(1, steps_per_epoch),
+        steps_left,
+    )
+    refuse_if_too_big(cost)
+    _say(
+        f"Training on {len(examples)} examples ({epoch_tokens} tokens an epoch, "
+        f"{total_steps} steps) on {config.device}: {cost.describe()}."
+    )
+
+    if run is None:
+        run = new_run(
+            home,
+            base=base_name,
+            base_dir=str(base_dir),
+            dataset=folder.name,
+            dataset_hash=data.dataset_hash(folder),
+            config=config.to_json(),
+            parent=parent.id if parent else None,
+            examples=len(examples),
+        )
+        seen = (
+            set(parent.seen_examples.read_text(encoding="utf-8").split())
+            if parent and parent.seen_examples.is_file()
+            else set()
+        )
+        seen.update(example.key for example in examples)
+        (run.folder / "examples.txt").write_text("\n".join(sorted(seen)) + "\n", encoding="utf-8")
+    import os
+
+    run.status, run.pid, run.message, run.total_steps = "running", os.getpid(), None, total_steps
+    run.save()
+
+    start_adapter = parent.adapter_dir if parent is not None and checkpoint is None else None
+    model = _with_adapter(model, config, start_adapter)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=config.lr, weight_decay=config.weight_decay)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(config, total_steps))
+    state: dict[str, Any] = {
+        "step": 0,
+        "epoch": 0,
+        "step_in_epoch": 0,
+        "best_val": None,
+        "bad_epochs": 0,
+        "epoch_loss": 0.0,
+        "epoch_tokens": 0,
+    }
+    if checkpoint is not None:
+        from peft import set_peft_model_state_dict
+
+        set_peft_model_state_dict(model, checkpoint["adapter"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        scheduler.load_state_dict(checkpoint["scheduler"])
+        torch.set_rng_state(checkpoint["torch_rng"])
+        if checkpoint.get("cuda_rng") is not None and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(checkpoint["cuda_rng"])
+        random.setstate(checkpoint["python_rng"])
+        state = {key: checkpoint[key] for key in state}
+        _say(f"Resuming run {run.id} at step {state['step']} of {total_steps}.")
+
+    stop = _Stop()
+    try:
+        with _stop_on_interrupt(stop), _progress(progress) as bar:
+            task = bar.add_task(
+                "training", total=total_steps, completed=state["step"], loss=float("nan"), speed=0.0
+            )
+            finished = _epochs(
+                run,
+                model,
+                optimizer,
+                scheduler,
+                state,
+                rows,
+                val_rows,
+                config,
+                pad_id,
+                total_steps,
+                stop,
+                on_step,
+                bar,
+                task,
+            )
+    except BaseException as error:
+        run.status = "stopped" if isinstance(error, KeyboardInterrupt) else "failed"
+        run.message = f"{type(error).__name__}: {error}"
+        run.save()
+        raise
+    if not finished:
+        _save_checkpoint(run, model, optimizer, scheduler, state)
+        run.status = "stopped"
+        run.message = "stopped by request; `twin train --resume` continues it"
+        run.save()
+        _say(
+            f"Run {run.id} stopped at step {run.step} of {total_steps}; `twin train --resume` continues it."
+        )
+        return run
+    if not run.has_adapter:
+        _save_adapter(model, run)
+    run.status, run.finished_at, run.pid = "completed", now(), None
+    run.save()
+    run.checkpoint.unlink(missing_ok=True)
+    return run
+
+
+def _progress(enabled: bool) -> Any:
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("loss {task.fields[loss]:.3f}"),
+        TextColumn("{task.fields[speed]:.0f} tok/s"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=not enabled,
+    )
+
+
+def _epochs(
+    run: Run,
+    model: Any,
+    optimizer: Any,
+    scheduler: Any,
+    state: dict[str, Any],
+    rows: list[data.Row],
+    val_rows: list[data.Row],
+    config: TrainConfig,
+    pad_id: int,
+    total_steps: int,
+    stop: _Stop,
+    on_step: StepHook | None,
+    bar: Any,
+    task: Any,
+) -> bool:
+    """Run the remaining steps; True when training finished, False when asked to stop."""
+    import torch
+
+    model.train()
+    while state["step"] < total_steps and state["epoch"] < config.epochs:
+        epoch = state["epoch"]
+        bar.update(task, description=f"epoch {epoch + 1}/{config.epochs}")
+        groups = data.batches(rows, config.batch_size, seed=config.seed + epoch)
+        while state["step_in_epoch"] < len(groups) and state["step"] < total_steps:
+            if stop.requested:
+                return False
+            started = time.perf_counter()
+            group = groups[state["step_in_epoch"]]
+            batch = _to(data.collate([rows[i] for i in group], pad_id), config.device)
+            loss_sum, tokens = batch_loss(model, batch)
+            (loss_sum / max(tokens, 1)).backward()
+            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            loss = float(loss_sum) / max(tokens, 1)
+            state["step"] += 1
+            state["step_in_epoch"] += 1
+            state["epoch_loss"] += float(loss_sum)
+            state["epoch_tokens"] += tokens
+            fed = sum(len(rows[i].input_ids) for i in group)
+            run.step = state["step"]
+            run.trained_tokens += tokens
+            run.seen_tokens += fed
+            run.train_seconds += time.perf_counter() - started
+            run.tokens_per_second = (
+                run.seen_tokens / run.train_seconds if run.train_seconds else None
+            )
+            bar.update(task, advance=1, loss=loss, speed=run.tokens_per_second or 0.0)
+            if on_step is not None and on_step(run, loss):
+                stop.requested = True
+            if state["step"] % config.save_every == 0 and not stop.requested:
+                _save_checkpoint(run, model, optimizer, scheduler, state)
+        if state["step_in_epoch"] < len(groups) and state["step"] < total_steps:
+            return False
+        if _end_epoch(
+            run,
+            model,
+            state,
+            val_rows,
+            config,
+            pad_id,
+            partial=state["step_in_epoch"] < len(groups),
+        ):
+            break
+        _save_checkpoint(run, model, optimizer, scheduler, state)
+    return True
+
+
+def _end_epoch(
+    run: Run,
+    model: Any,
+    state: dict[str, Any],
+    val_rows: list[data.Row],
+    config: TrainConfig,
+    pad_id: int,
+    partial: bool,
+) -> bool:
+    """Record the epoch's losses, keep the adapter if validation improved; True to stop early."""
+    val_loss = evaluate(model, val_rows, config, pad_id)
+    train_loss = state["epoch_loss"] / state["epoch_tokens"] if state["epoch_tokens"] else None
+    run.epochs.append(
+        {
+            "epoch": state["epoch"] + 1,
+            "steps": state["step"],
+            "train_loss": train_loss,
+            "val_loss": val_loss,
+            "partial": partial,
+        }
+    )
+    _say(
+        f"Epoch {state['epoch'] + 1}: train loss {train_loss or float('nan'):.3f}, validation loss {val_loss if val_loss is not None else float('nan'):.3f}"
+    )
+    state.update(epoch=state["epoch"] + 1, step_in_epoch=0, epoch_loss=0.0, epoch_tokens=0)
+    if val_loss is None or state["best_val"] is None or val_loss < state["best_val"]:
+        state["best_val"] = val_loss
+        state["bad_epochs"] = 0
+        _save_adapter(model, run)
+        return False
+    state["bad_epochs"] += 1
+    if state["bad_epochs"] >= config.patience:
+        _say(
+            f"Validation loss has not improved for {state['bad_epochs']} epoch(s): stopping early."
+        )
+        run.message = "stopped early: validation loss stopped improving"
+        return True
+    return False

@@ -1,0 +1,116 @@
+"""Training settings, and the presets chosen from the hardware found; each is overridable."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How a run trains. The CLI offers every attribute as an option of the same name."""
+
+    device: str = "cpu"
+    """Where to train: cpu, cuda or mps."""
+    dtype: str = "float32"
+    """Number format of the base weights and the computation: float32, bfloat16 or float16."""
+    load_in_4bit: bool = False
+    """Quantize the frozen base weights to 4 bits (QLoRA; CUDA with bitsandbytes only)."""
+    seq_len: int = 256
+    """Longest training row in tokens; a longer conversation keeps its end."""
+    rank: int = 8
+    """LoRA rank: the size of the learned update to each adapted weight."""
+    alpha: int = 16
+    """LoRA scale numerator; the update is multiplied by alpha / rank."""
+    dropout: float = 0.05
+    """Dropout on the LoRA input during training."""
+    target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
+    """Which linear layers get an adapter."""
+    top_layers: int | None = None
+    """Adapt only the last N transformer layers (None: all). The backward pass stops below the
+    lowest adapted layer, so fewer layers train faster; the top layers carry most of a style."""
+    batch_size: int = 4
+    """Packed rows per optimizer step."""
+    lr: float = 3e-4
+    """Peak learning rate; warms up linearly, then decays along a cosine."""
+    weight_decay: float = 0.0
+    epochs: int = 2
+    """Passes over the training examples."""
+    max_steps: int | None = None
+    """Stop after this many optimizer steps in all, whatever the epochs say."""
+    patience: int = 1
+    """Stop early when validation loss has not improved for this many epochs."""
+    warmup_steps: int = 5
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
+    """CPU threads for PyTorch."""
+    seed: int = 0
+    save_every: int = 25
+    """Write a checkpoint every this many steps (and at each epoch end and on stop)."""
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["target_modules"] = list(self.target_modules)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        values = {key: value for key, value in data.items() if key in known}
+        if "target_modules" in values:
+            values["target_modules"] = tuple(values["target_modules"])
+        return cls(**values)
+
+    def override(self, **changes: Any) -> TrainConfig:
+        """A copy with every change that is not None applied."""
+        return replace(self, **{key: value for key, value in changes.items() if value is not None})
+
+
+def detect_device() -> str:
+    """The best device PyTorch can use here."""
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def preset(device: str | None = None) -> TrainConfig:
+    """Settings suited to `device` (detected when None).
+
+    CPU: short rows and a small rank on every thread, so the built-in sample trains in minutes
+    on two cores. CUDA: bfloat16 where supported, and 4-bit QLoRA when bitsandbytes is
+    installed; longer rows, a larger rank and every linear layer adapted. MPS in between.
+    """
+    import torch
+
+    device = device or detect_device()
+    if device == "cuda":
+        bf16 = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+        return TrainConfig(
+            device="cuda",
+            dtype="bfloat16" if bf16 else "float16",
+            load_in_4bit=importlib.util.find_spec("bitsandbytes") is not None,
+            seq_len=1024,
+            rank=16,
+            alpha=32,
+            target_modules=(
+                "q_proj",
+                "k_proj",
+                "v_proj",
+                "o_proj",
+                "gate_proj",
+                "up_proj",
+                "down_proj",
+            ),
+            batch_size=8,
+            lr=2e-4,
+            epochs=3,
+            save_every=100,
+        )
+    if device == "mps":
+        return TrainConfig(device="mps", seq_len=512, rank=16, alpha=32, batch_size=4, epochs=3)
+    return TrainConfig(device="cpu", top_layers=10)

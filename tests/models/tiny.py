@@ -1,0 +1,102 @@
+"""A tiny randomly initialised Llama model and a tiny chat dataset, built in seconds for tests."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+CHAT_TEMPLATE = (
+    "{% for message in messages %}"
+    "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
+
+WORDS = ["see", "you", "at", "the", "station", "tomorrow", "morning", ".", "sounds", "good", ",", "I", "will", "bring", "the", "cake", "!", "did", "you", "finish", "the", "report", "?", "not", "yet", ",", "maybe", "tonight", ".", "how", "was", "the", "hike", "?", "long", "but", "beautiful", ",", "the", "lake", "was", "freezing", ".", "call", "me", "when", "you", "land", ".", "love", "you", ",", "safe", "travels"]
+
+
+def sentence(rng: random.Random, size: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(size))
+
+
+def conversations(count: int, seed: int = 0) -> list[dict[str, list[dict[str, str]]]]:
+    """Short chats in the dataset format, ending with the user's (assistant-role) reply."""
+    rng = random.Random(seed)
+    chats = []
+    for _ in range(count):
+        messages = [{"role": "system", "content": "You are Sam."}]
+        for _turn in range(rng.randint(1, 3)):
+            messages.append({"role": "user", "content": sentence(rng, rng.randint(2, 8))})
+            # A fixed phrase makes the replies learnable, so the loss clearly falls.
+            messages.append({"role": "assistant", "content": "sounds good , " + sentence(rng, 3)})
+        chats.append({"messages": messages})
+    return chats
+
+
+def write_dataset(folder: Path, train: int = 24, val: int = 6, seed: int = 0) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, count, offset in (("train", train, 0), ("val", val, 1000)):
+        lines = [json.dumps(chat) for chat in conversations(count, seed + offset)]
+        (folder / f"{name}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def build_tokenizer() -> object:
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=320,
+        special_tokens=specials,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    corpus = [" ".join(WORDS), "You are Sam.", "system user assistant"] * 4
+    tokenizer.train_from_iterator(corpus, trainer)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        bos_token="<|im_start|>",
+        eos_token="<|im_end|>",
+        unk_token="<|endoftext|>",
+        pad_token="<|endoftext|>",
+    )
+    fast.chat_template = CHAT_TEMPLATE
+    return fast
+
+
+def build_model(folder: Path, seed: int = 0) -> Path:
+    """Save a 2-layer Llama (hidden size 64, grouped-query attention) and its tokenizer."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    tokenizer = build_tokenizer()
+    torch.manual_seed(seed)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),  # type: ignore[arg-type]
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        rms_norm_eps=1e-5,
+        rope_theta=10000.0,
+        tie_word_embeddings=False,
+        bos_token_id=1,
+        eos_token_id=2,
+        pad_token_id=0,
+    )
+    model = LlamaForCausalLM(config)
+    # Larger than default weights, so the q/k permutation visibly changes the logits.
+    with torch.no_grad():
+        for parameter in model.parameters():
+            if parameter.dim() == 2:
+                parameter.normal_(0, 0.2)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)  # type: ignore[attr-defined]
+    return folder
