@@ -6,15 +6,20 @@ from pathlib import Path
 
 import pytest
 
+from tests.memory.conftest import embedder, memory_vault, notes_folder, vault
+
+__all__ = ["embedder", "memory_vault", "notes_folder", "tiny_model", "vault"]
+
 CHAT_TEMPLATE = (
     "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
     "{{ message['content'] }}<|im_end|>\n{% endfor %}"
     "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
-WORDS = (
+_WORD_TEXT = (
     "hello hi yes no the a cat cello music walk rain sun today tomorrow good fine okay "
     "and or but so then maybe sure thanks . , ! ?"
-).split()
+)
+WORDS = _WORD_TEXT.split()
 
 
 def build_tiny_model(folder: Path) -> Path:

@@ -81,12 +81,12 @@ def test_broken_tiddler_store_is_reported_with_the_file(tmp_path: Path) -> None:
         "</script></html>",
         encoding="utf-8",
     )
-    with pytest.raises(BadInput, match="wiki.html: broken tiddler store"):
+    with pytest.raises(BadInput, match=r"wiki\.html: broken tiddler store"):
         list(read_notes(wiki))
 
 
 def test_a_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     note = tmp_path / "latin1.md"
     note.write_bytes("caf\xe9".encode("latin-1"))
-    with pytest.raises(BadInput, match="latin1.md: not valid UTF-8"):
+    with pytest.raises(BadInput, match=r"latin1\.md: not valid UTF-8"):
         list(read_notes(note))
