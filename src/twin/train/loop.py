@@ -457,10 +457,10 @@ def _epochs(
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
-            loss = float(loss_sum) / max(tokens, 1)
+            loss = float(loss_sum.detach()) / max(tokens, 1)
             state["step"] += 1
             state["step_in_epoch"] += 1
-            state["epoch_loss"] += float(loss_sum)
+            state["epoch_loss"] += float(loss_sum.detach())
             state["epoch_tokens"] += tokens
             fed = sum(len(rows[i].input_ids) for i in group)
             run.step = state["step"]

@@ -1,0 +1,85 @@
+"""Which folder a base-model name means, and the GGUF conversion done once."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import torch
+from click.testing import Result
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from twin.errors import TwinError
+from twin.home import Home
+from twin.models.convert import source_gguf
+from twin.models.registry import resolve_model
+from twin.train.gguf_file import write_gguf
+
+
+@pytest.fixture
+def tiny_gguf(tiny_model: Path, tmp_path: Path) -> Path:
+    model = AutoModelForCausalLM.from_pretrained(tiny_model, dtype=torch.float32)
+    path = tmp_path / "downloads" / "Tiny-Chat.Q8_0.gguf"
+    path.parent.mkdir()
+    write_gguf(model, AutoTokenizer.from_pretrained(tiny_model), path, "q8_0")
+    return path
+
+
+def test_a_model_folder_is_used_as_it_is(tmp_home: Home, tiny_model: Path) -> None:
+    assert resolve_model(tmp_home, str(tiny_model)) == tiny_model
+
+
+def test_a_gguf_file_is_converted_once_into_the_twin_home(
+    tmp_home: Home, tiny_gguf: Path
+) -> None:
+    folder = resolve_model(tmp_home, str(tiny_gguf))
+    assert folder.parent == tmp_home.models
+    assert (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file()
+    assert source_gguf(folder) == tiny_gguf
+    stamp = (folder / "model.safetensors").stat().st_mtime_ns
+    assert resolve_model(tmp_home, str(tiny_gguf)) == folder
+    assert (folder / "model.safetensors").stat().st_mtime_ns == stamp
+
+    converted = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
+    direct = AutoModelForCausalLM.from_pretrained(tiny_gguf.parent, gguf_file=tiny_gguf.name)
+    ids = torch.tensor([[5, 17, 42, 99]])
+    with torch.no_grad():
+        torch.testing.assert_close(converted(ids).logits, direct(ids).logits)
+
+
+def test_a_hub_id_is_refused_while_offline(tmp_home: Home) -> None:
+    with pytest.raises(TwinError, match="HF_HUB_OFFLINE"):
+        resolve_model(tmp_home, "HuggingFaceTB/SmolLM2-360M-Instruct")
+
+
+def test_an_unknown_name_says_what_is_accepted(tmp_home: Home) -> None:
+    with pytest.raises(TwinError, match="twin models list"):
+        resolve_model(tmp_home, "no-such-model")
+
+
+def test_models_add_registers_a_name(
+    tmp_home: Home, tiny_gguf: Path, twin: Callable[..., Result]
+) -> None:
+    twin("models", "add", "tiny", str(tiny_gguf))
+    listing = twin("models", "list").output
+    assert "tiny" in listing and "default" in listing
+    folder = resolve_model(tmp_home, "tiny")
+    assert source_gguf(folder) == tiny_gguf
+
+
+@pytest.mark.slow
+def test_the_default_model_converts_and_trains_a_few_steps(tmp_home: Home) -> None:
+    from tests.models.tiny import write_dataset
+    from twin.train.loop import TrainRequest, train
+
+    started = time.monotonic()
+    folder = resolve_model(tmp_home)
+    assert (folder / "model.safetensors").is_file()
+    assert resolve_model(tmp_home, "default") == folder
+    assert time.monotonic() - started < 600
+    write_dataset(tmp_home.datasets / "chats", train=8, val=2)
+    run = train(tmp_home, TrainRequest(overrides={"max_steps": 3, "seq_len": 128}), progress=False)
+    assert run.status == "completed" and run.base == "default"
+    assert all(epoch["train_loss"] > 0 for epoch in run.epochs)
