@@ -19,6 +19,8 @@ COMMAND_MODULES = [
     "twin.dataset.commands",
     "twin.memory.commands",
     "twin.chat.commands",
+    "twin.models.commands",
+    "twin.train.commands",
 ]
 """Modules whose `register(cli)` adds their commands; each area of twin has one."""
 
