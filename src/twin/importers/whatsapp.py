@@ -3,8 +3,12 @@
 An export is one line per message header (date, time, author, first line of text) followed by
 the message's further lines as written. Layouts differ by platform and locale, so the parser
 learns the layout from the first few hundred headers, then compiles one regex for the whole
-file: that keeps it fast (about a microsecond a line) and keeps continuation lines that merely
-look a bit like dates from being taken for headers.
+file that matches a whole message, further lines included. That keeps it fast (the regex
+engine, not Python, walks the lines) and keeps lines that merely look a bit like a header in
+another layout from being taken for one.
+
+Two passes: the first splits the text into compact rows, keeping each distinct date as text;
+the second settles the date order from all of them, sorts, and builds the records.
 """
 
 from __future__ import annotations
@@ -100,7 +104,7 @@ class WhatsAppImporter:
         title = _title(source, member)
         try:
             with _gc_paused():
-                chat = _read(source, member, label, title)
+                chat = _read(source, member, label)
         except UnicodeDecodeError:
             # The fast reader can't say where; the strict line reader can.
             with source.open(member) as stream:
@@ -141,7 +145,7 @@ class _Chat:
         self.group_events = False
 
 
-def _read(source: SourceFile, member: str | None, label: str, title: str) -> _Chat:
+def _read(source: SourceFile, member: str | None, label: str) -> _Chat:
     """First pass: split the export into messages; dates stay text until their order is known."""
     with source.open(member) as raw:
         stream = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
@@ -218,7 +222,9 @@ def _message_regexes(header: tuple[str, str]) -> tuple[re.Pattern[str], re.Patte
     the regex engine rather than line by line in Python.
     """
     grouped, plain = header
-    message = re.compile(rf"^{grouped}([^\n]*)((?:\n(?!{plain})[^\n]*)*)", re.MULTILINE)
+    message = re.compile(
+        rf"^{grouped}(?:([^\n:]*): )?([^\n]*)((?:\n(?!{plain})[^\n]*)*)", re.MULTILINE
+    )
     return message, re.compile(plain)
 
 
@@ -258,7 +264,7 @@ def _split(stream: io.TextIOWrapper, buffer: str, header: tuple[str, str], label
             stop = end = len(buffer) - 1 if buffer.endswith("\n") else len(buffer)
         counted_at, counted_line = 0, line_base
         for found in finditer(buffer, 0, end):
-            date_text, clock_text, first, more = found.groups()
+            date_text, clock_text, raw_name, first, more = found.groups()
             date = dates.get(date_text)
             clock = clocks.get(clock_text)
             if date is None or clock is None:
@@ -270,15 +276,12 @@ def _split(stream: io.TextIOWrapper, buffer: str, header: tuple[str, str], label
                     date_lines[date_text] = counted_line
                 if clock is None:
                     clocks[clock_text] = clock = clock_of(clock_text, label, counted_line)
-            colon = first.find(": ")
-            if colon < 0:
+            if raw_name is None:
                 append(_finish(chat, date, clock, None, first, more))
                 continue
-            raw_name = first[:colon]
             sender = names.get(raw_name)
             if sender is None:
                 names[raw_name] = sender = _clean_name(raw_name, chat)
-            first = first[colon + 2 :]
             if (
                 not more
                 and (first[-1:] not in slow_last or not first.endswith(slow_ends))
