@@ -191,14 +191,16 @@ def main() -> None:
         results[which] = json.loads(done.stdout.strip().splitlines()[-1])
     examples = sum(1 for _ in (args.dataset / "train.jsonl").open())
     print(
-        f"default model, CPU, {args.threads} threads, {examples} examples, {args.seconds:.0f} s each"
+        f"default model, CPU, {args.threads} threads, {examples} examples,"
+        f" {args.seconds:.0f} s each"
     )
     print(f"{'':8} {'tokens/s':>9} {'loss tok/s':>11} {'steps':>6} {'peak MiB':>9}")
     for which, result in results.items():
         speed = result["tokens"] / result["seconds"]
         loss_speed = result["loss_tokens"] / result["seconds"]
         print(
-            f"{which:8} {speed:9.0f} {loss_speed:11.0f} {result['steps']:6} {result['peak_mib']:9.0f}"
+            f"{which:8} {speed:9.0f} {loss_speed:11.0f} {result['steps']:6}"
+            f" {result['peak_mib']:9.0f}"
         )
     twin, plain = results["twin"], results["plain"]
     ratio = (twin["tokens"] / twin["seconds"]) / (plain["tokens"] / plain["seconds"])

@@ -31,9 +31,7 @@ def test_a_model_folder_is_used_as_it_is(tmp_home: Home, tiny_model: Path) -> No
     assert resolve_model(tmp_home, str(tiny_model)) == tiny_model
 
 
-def test_a_gguf_file_is_converted_once_into_the_twin_home(
-    tmp_home: Home, tiny_gguf: Path
-) -> None:
+def test_a_gguf_file_is_converted_once_into_the_twin_home(tmp_home: Home, tiny_gguf: Path) -> None:
     folder = resolve_model(tmp_home, str(tiny_gguf))
     assert folder.parent == tmp_home.models
     assert (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file()

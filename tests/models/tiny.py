@@ -13,7 +13,12 @@ CHAT_TEMPLATE = (
     "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
 )
 
-WORDS = ["see", "you", "at", "the", "station", "tomorrow", "morning", ".", "sounds", "good", ",", "I", "will", "bring", "the", "cake", "!", "did", "you", "finish", "the", "report", "?", "not", "yet", ",", "maybe", "tonight", ".", "how", "was", "the", "hike", "?", "long", "but", "beautiful", ",", "the", "lake", "was", "freezing", ".", "call", "me", "when", "you", "land", ".", "love", "you", ",", "safe", "travels"]
+TEXT = (
+    "see you at the station tomorrow morning . sounds good , I will bring the cake ! "
+    "did you finish the report ? not yet , maybe tonight . how was the hike ? long but "
+    "beautiful , the lake was freezing . call me when you land . love you , safe travels"
+)
+WORDS = TEXT.split(" ")
 
 
 def sentence(rng: random.Random, size: int) -> str:

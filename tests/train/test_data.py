@@ -23,10 +23,17 @@ CHAT = [
 def test_only_the_users_own_turns_carry_loss() -> None:
     tokenizer = build_tokenizer()
     example = data.tokenize(tokenizer, CHAT, seq_len=512)
-    trained = [token for token, label in zip(example.input_ids, example.labels) if label != -100]
+    trained = [
+        token
+        for token, label in zip(example.input_ids, example.labels, strict=True)
+        if label != -100
+    ]
     text = tokenizer.decode(trained)  # type: ignore[attr-defined]
     assert text == "not yet , maybe tonight .<|im_end|>\nlong but beautiful<|im_end|>\n"
-    assert all(label in (-100, token) for token, label in zip(example.input_ids, example.labels))
+    assert all(
+        label in (-100, token)
+        for token, label in zip(example.input_ids, example.labels, strict=True)
+    )
 
 
 def test_a_long_conversation_keeps_its_end() -> None:

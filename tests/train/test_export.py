@@ -49,7 +49,8 @@ def test_merged_hf_export_computes_the_same(
     reference, tokenizer = adapter_on_base(trained)
     twin("model", "export", "--run", trained.id, "--format", "hf", "--out", str(tmp_path / "hf"))
     merged = AutoModelForCausalLM.from_pretrained(tmp_path / "hf", dtype=torch.float32)
-    torch.testing.assert_close(next_token_logits(merged, tokenizer), reference, atol=1e-4, rtol=1e-4)
+    logits = next_token_logits(merged, tokenizer)
+    torch.testing.assert_close(logits, reference, atol=1e-4, rtol=1e-4)
 
 
 @pytest.mark.parametrize(("quantization", "tolerance"), [("f16", 0.01), ("q8_0", 0.1)])

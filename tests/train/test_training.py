@@ -49,7 +49,9 @@ def test_resume_goes_on_from_the_step_it_stopped_at(
     def stop_at_step_3(run: Run, loss: float) -> bool:
         return run.step == 3
 
-    stopped = train(tmp_home, request(tiny_model, max_steps=8), on_step=stop_at_step_3, progress=False)
+    stopped = train(
+        tmp_home, request(tiny_model, max_steps=8), on_step=stop_at_step_3, progress=False
+    )
     assert stopped.status == "stopped" and stopped.step == 3
     assert get_run(tmp_home, stopped.id).status == "stopped"
 

@@ -49,7 +49,7 @@ def convert_gguf(gguf: Path, target: Path) -> Path:
         config = loaded.config
         if hasattr(config, "quantization_config"):
             del config.quantization_config
-        plain = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+        plain = AutoModelForCausalLM.from_config(config, dtype=torch.float32)  # type: ignore[no-untyped-call]
         missing, unexpected = plain.load_state_dict(loaded.state_dict(), strict=False)
         missing = [name for name in missing if name != "lm_head.weight"]
         if missing or unexpected:
@@ -74,7 +74,7 @@ def convert_gguf(gguf: Path, target: Path) -> Path:
 
 
 def source_gguf(model_dir: Path) -> Path | None:
-    """The GGUF file a converted folder came from, if twin converted it and the file still exists."""
+    """The GGUF file twin converted `model_dir` from, if that file still exists."""
     try:
         marker = json.loads((model_dir / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):

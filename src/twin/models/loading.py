@@ -41,8 +41,8 @@ def load_model(
         raise TwinError(f"{path}: cannot load this model ({error})") from None
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    model.to(device)
-    model.eval()
+    model.to(device)  # type: ignore[arg-type]
+    model.eval()  # type: ignore[no-untyped-call]
     return model, tokenizer
 
 
@@ -73,5 +73,5 @@ def merge_adapter(model: PreTrainedModel, adapter_dir: Path) -> PreTrainedModel:
 
     peft_model = PeftModel.from_pretrained(model, adapter_dir)
     merged: PreTrainedModel = peft_model.merge_and_unload()
-    merged.eval()
+    merged.eval()  # type: ignore[no-untyped-call]
     return merged

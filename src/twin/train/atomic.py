@@ -38,7 +38,10 @@ def write_file(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def write_text(path: Path, text: str) -> None:
-    write_file(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    write_file(path, write)
 
 
 def write_folder(path: Path, write: Callable[[Path], None]) -> None:

@@ -56,6 +56,7 @@ console = Console(highlight=False)
 @pass_state
 def train(
     state: State,
+    /,
     dataset: str | None,
     base: str | None,
     resume: bool,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 from twin.errors import TwinError
 from twin.home import Home
@@ -64,7 +65,11 @@ def export(
     )
     if format == "ollama":
         modelfile = modelfile_text(gguf_path.name, tokenizer.chat_template or "")
-        write_file(out / "Modelfile", lambda tmp: tmp.write_text(modelfile, encoding="utf-8"))
+
+        def write_modelfile(tmp: Path) -> None:
+            tmp.write_text(modelfile, encoding="utf-8")
+
+        write_file(out / "Modelfile", write_modelfile)
         return out
     return gguf_path
 
@@ -75,7 +80,7 @@ def _copy_adapter(run: Run, folder: Path) -> None:
             shutil.copy2(item, folder / item.name)
 
 
-def _merged(home: Home, run: Run) -> tuple[object, object]:
+def _merged(home: Home, run: Run) -> tuple[Any, Any]:
     from twin.models.loading import load_model, merge_adapter
 
     model, tokenizer = load_model(run.base_path(home), device="cpu")

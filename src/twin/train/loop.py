@@ -9,6 +9,7 @@ the current step; `twin train --resume` then continues from the very same step.
 from __future__ import annotations
 
 import math
+import os
 import random
 import signal
 import sys
@@ -140,7 +141,7 @@ def _load_base(base_dir: Path, config: TrainConfig) -> Any:
             raise TwinError("--load-in-4bit needs a CUDA GPU")
         from transformers import BitsAndBytesConfig
 
-        kwargs["quantization_config"] = BitsAndBytesConfig(
+        kwargs["quantization_config"] = BitsAndBytesConfig(  # type: ignore[no-untyped-call]
             load_in_4bit=True,
             bnb_4bit_quant_type="nf4",
             bnb_4bit_compute_dtype=dtype,
@@ -151,9 +152,11 @@ def _load_base(base_dir: Path, config: TrainConfig) -> Any:
     if config.load_in_4bit:
         from peft import prepare_model_for_kbit_training
 
-        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+        model = prepare_model_for_kbit_training(  # type: ignore[no-untyped-call]
+            model, use_gradient_checkpointing=False
+        )
     else:
-        model.to(config.device)
+        model.to(config.device)  # type: ignore[arg-type]
     return model
 
 
@@ -177,13 +180,10 @@ def _with_adapter(model: Any, config: TrainConfig, start_from: Path | None) -> A
     return model
 
 
-def _save_adapter(model: Any, run: Run) -> None:
-    write_folder(run.folder / "adapter", lambda tmp: model.save_pretrained(tmp))
-
-
 def _save_checkpoint(
     run: Run, model: Any, optimizer: Any, scheduler: Any, state: dict[str, Any]
 ) -> None:
+    """Everything needed to go on from this very step, written atomically, then run.json."""
     import torch
     from peft import get_peft_model_state_dict
 
@@ -200,15 +200,18 @@ def _save_checkpoint(
     run.save()
 
 
+def _seen(run: Run | None) -> set[str]:
+    """Keys of the examples `run` and the runs before it trained on."""
+    if run is None or not run.seen_examples.is_file():
+        return set()
+    return set(run.seen_examples.read_text(encoding="utf-8").split())
+
+
 def _examples_for_continue(
     parent: Run, conversations: list[data.Messages], seed: int
 ) -> list[data.Messages]:
     """The conversations `parent` never saw, plus as many old ones again so the twin keeps them."""
-    seen = (
-        set(parent.seen_examples.read_text(encoding="utf-8").split())
-        if parent.seen_examples.is_file()
-        else set()
-    )
+    seen = _seen(parent)
     fresh = [m for m in conversations if data.example_key(m) not in seen]
     if not fresh:
         raise TwinError(f"nothing was added to the dataset since run {parent.id}; nothing to train")
@@ -218,178 +221,138 @@ def _examples_for_continue(
     return fresh + replay
 
 
+@dataclass
+class _Plan:
+    """What a run will train: settings, data, base model, and where it starts from."""
+
+    config: TrainConfig
+    folder: Path
+    base_name: str
+    base_dir: Path
+    parent: Run | None = None
+    run: Run | None = None
+    checkpoint: dict[str, Any] | None = None
+
+
+def _plan(home: Home, request: TrainRequest) -> _Plan:
+    """Work out what `request` means: a new run, a resumed one, or a continued one."""
+    import torch
+
+    if request.resume:
+        run = get_run(home, request.run_id) if request.run_id else latest_unfinished_run(home)
+        if run is None:
+            raise TwinError("no stopped run to resume; start one with `twin train`")
+        if run.status == "completed" or not run.checkpoint.is_file():
+            raise TwinError(f"run {run.id} has no checkpoint to resume from ({run.status})")
+        folder = home.datasets / run.dataset
+        if not folder.is_dir() or data.dataset_hash(folder) != run.dataset_hash:
+            raise TwinError(f"dataset {run.dataset!r} changed since run {run.id} began")
+        return _Plan(
+            config=TrainConfig.from_json(run.config),
+            folder=folder,
+            base_name=run.base,
+            base_dir=run.base_path(home),
+            parent=get_run(home, run.parent) if run.parent else None,
+            run=run,
+            checkpoint=torch.load(run.checkpoint, weights_only=False),
+        )
+    config = preset(request.overrides.get("device")).override(**request.overrides)
+    folder = data.dataset_dir(home, request.dataset)
+    if not request.continue_training:
+        return _Plan(config, folder, request.base or "default", resolve_model(home, request.base))
+    parent = latest_good_run(home)
+    if parent is None:
+        raise TwinError("no completed run to continue from; train one with `twin train`")
+    if request.base is not None and request.base != parent.base:
+        raise TwinError("--continue keeps the base model of the run it continues")
+    return _Plan(config, folder, parent.base, parent.base_path(home), parent=parent)
+
+
+def _rows(plan: _Plan, tokenizer: Any) -> tuple[list[data.Example], list[data.Row], list[data.Row]]:
+    """The training examples, the rows they pack into, and the packed validation rows."""
+    seq_len = plan.config.seq_len
+    conversations = data.read_conversations(plan.folder / "train.jsonl")
+    if plan.parent is not None:
+        conversations = _examples_for_continue(plan.parent, conversations, plan.config.seed)
+    examples = data.tokenize_all(tokenizer, conversations, seq_len)
+    if not examples:
+        raise TwinError(f"{plan.folder / 'train.jsonl'}: no assistant turn to learn from")
+    held_out = data.read_conversations(plan.folder / "val.jsonl")
+    val_rows = data.pack(data.tokenize_all(tokenizer, held_out, seq_len), seq_len)
+    return examples, data.pack(examples, seq_len), val_rows
+
+
 def train(
     home: Home, request: TrainRequest, on_step: StepHook | None = None, progress: bool = True
 ) -> Run:
-    """Train (or resume) a run as `request` says and return it once it stops."""
+    """Train (or resume, or continue) a run as `request` says, and return it once it stops."""
     import torch
     from transformers import AutoTokenizer
 
-    checkpoint: dict[str, Any] | None = None
-    parent: Run | None = None
-    if request.resume:
-        found = get_run(home, request.run_id) if request.run_id else latest_unfinished_run(home)
-        if found is None:
-            raise TwinError("no stopped run to resume; start one with `twin train`")
-        if found.status == "completed":
-            raise TwinError(f"run {found.id} has already completed")
-        if not found.checkpoint.is_file():
-            raise TwinError(f"run {found.id} has no checkpoint to resume from")
-        run: Run | None = found
-        config = TrainConfig.from_json(found.config)
-        folder = home.datasets / found.dataset
-        if not folder.is_dir() or data.dataset_hash(folder) != found.dataset_hash:
-            raise TwinError(
-                f"dataset {found.dataset!r} changed since run {found.id} began; start a new run"
-            )
-        base_name, base_dir = found.base, found.base_path(home)
-        parent = get_run(home, found.parent) if found.parent else None
-        checkpoint = torch.load(found.checkpoint, weights_only=False)
-    else:
-        run = None
-        config = preset(request.overrides.get("device")).override(**request.overrides)
-        folder = data.dataset_dir(home, request.dataset)
-        if request.continue_training:
-            parent = latest_good_run(home)
-            if parent is None:
-                raise TwinError("no completed run to continue from; train one with `twin train`")
-            if request.base is not None and request.base != parent.base:
-                raise TwinError("--continue keeps the base model of the run it continues")
-            base_name, base_dir = parent.base, parent.base_path(home)
-        else:
-            base_name = request.base or "default"
-            base_dir = resolve_model(home, request.base)
-
+    plan = _plan(home, request)
+    config = plan.config
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     random.seed(config.seed)
-    tokenizer = AutoTokenizer.from_pretrained(base_dir)
-    pad_id = (
-        tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    )
-    conversations = data.read_conversations(folder / "train.jsonl")
-    if parent is not None:
-        conversations = _examples_for_continue(parent, conversations, config.seed)
-    examples = data.tokenize_all(tokenizer, conversations, config.seq_len)
-    if not examples:
-        raise TwinError(
-            f"{folder / 'train.jsonl'}: no example with an assistant turn to learn from"
-        )
-    rows = data.pack(examples, config.seq_len)
-    val_rows = data.pack(
-        data.tokenize_all(tokenizer, data.read_conversations(folder / "val.jsonl"), config.seq_len),
-        config.seq_len,
-    )
+    tokenizer = AutoTokenizer.from_pretrained(plan.base_dir)
+    pad_id = tokenizer.pad_token_id
+    if pad_id is None:
+        pad_id = tokenizer.eos_token_id
+    examples, rows, val_rows = _rows(plan, tokenizer)
     steps_per_epoch = math.ceil(len(rows) / config.batch_size)
-    total_steps = steps_per_epoch * config.epochs
-    if config.max_steps is not None:
-        total_steps = min(total_steps, config.max_steps)
+    total_steps = min(steps_per_epoch * config.epochs, config.max_steps or sys.maxsize)
+    done = plan.checkpoint["step"] if plan.checkpoint else 0
     epoch_tokens = sum(len(row.input_ids) for row in rows)
 
-    model = _load_base(base_dir, config)
+    model = _load_base(plan.base_dir, config)
     parameters = sum(p.numel() for p in model.parameters())
-    steps_left = total_steps - (checkpoint["step"] if checkpoint else 0)
-    cost = estimate(
-        model.config,
-        parameters,
-        config,
-        epoch_tokens * steps_left // max(1, steps_per_epoch),
-        steps_left,
-    )
+    tokens_left = epoch_tokens * (total_steps - done) // steps_per_epoch
+    cost = estimate(model.config, parameters, config, tokens_left, total_steps - done)
     refuse_if_too_big(cost)
     _say(
         f"Training on {len(examples)} examples ({epoch_tokens} tokens an epoch, "
         f"{total_steps} steps) on {config.device}: {cost.describe()}."
     )
 
+    run = plan.run
     if run is None:
         run = new_run(
             home,
-            base=base_name,
-            base_dir=str(base_dir),
-            dataset=folder.name,
-            dataset_hash=data.dataset_hash(folder),
+            base=plan.base_name,
+            base_dir=str(plan.base_dir),
+            dataset=plan.folder.name,
+            dataset_hash=data.dataset_hash(plan.folder),
             config=config.to_json(),
-            parent=parent.id if parent else None,
+            parent=plan.parent.id if plan.parent else None,
             examples=len(examples),
         )
-        seen = (
-            set(parent.seen_examples.read_text(encoding="utf-8").split())
-            if parent and parent.seen_examples.is_file()
-            else set()
-        )
-        seen.update(example.key for example in examples)
-        (run.folder / "examples.txt").write_text("\n".join(sorted(seen)) + "\n", encoding="utf-8")
-    import os
-
+        seen = _seen(plan.parent) | {example.key for example in examples}
+        run.seen_examples.write_text("\n".join(sorted(seen)) + "\n", encoding="utf-8")
     run.status, run.pid, run.message, run.total_steps = "running", os.getpid(), None, total_steps
     run.save()
 
-    start_adapter = parent.adapter_dir if parent is not None and checkpoint is None else None
-    model = _with_adapter(model, config, start_adapter)
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(trainable, lr=config.lr, weight_decay=config.weight_decay)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(config, total_steps))
-    state: dict[str, Any] = {
-        "step": 0,
-        "epoch": 0,
-        "step_in_epoch": 0,
-        "best_val": None,
-        "bad_epochs": 0,
-        "epoch_loss": 0.0,
-        "epoch_tokens": 0,
-    }
-    if checkpoint is not None:
-        from peft import set_peft_model_state_dict
-
-        set_peft_model_state_dict(model, checkpoint["adapter"])
-        optimizer.load_state_dict(checkpoint["optimizer"])
-        scheduler.load_state_dict(checkpoint["scheduler"])
-        torch.set_rng_state(checkpoint["torch_rng"])
-        if checkpoint.get("cuda_rng") is not None and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(checkpoint["cuda_rng"])
-        random.setstate(checkpoint["python_rng"])
-        state = {key: checkpoint[key] for key in state}
-        _say(f"Resuming run {run.id} at step {state['step']} of {total_steps}.")
-
-    stop = _Stop()
+    start_from = plan.parent.adapter_dir if plan.parent and plan.checkpoint is None else None
+    trainer = Trainer(run, _with_adapter(model, config, start_from), config, rows, val_rows, pad_id)
+    if plan.checkpoint is not None:
+        trainer.restore(plan.checkpoint)
+        _say(f"Resuming run {run.id} at step {trainer.state['step']} of {total_steps}.")
     try:
-        with _stop_on_interrupt(stop), _progress(progress) as bar:
-            task = bar.add_task(
-                "training", total=total_steps, completed=state["step"], loss=float("nan"), speed=0.0
-            )
-            finished = _epochs(
-                run,
-                model,
-                optimizer,
-                scheduler,
-                state,
-                rows,
-                val_rows,
-                config,
-                pad_id,
-                total_steps,
-                stop,
-                on_step,
-                bar,
-                task,
-            )
+        with _stop_on_interrupt(trainer.stop), _progress(progress) as bar:
+            finished = trainer.fit(total_steps, on_step, bar)
     except BaseException as error:
         run.status = "stopped" if isinstance(error, KeyboardInterrupt) else "failed"
         run.message = f"{type(error).__name__}: {error}"
         run.save()
         raise
     if not finished:
-        _save_checkpoint(run, model, optimizer, scheduler, state)
+        trainer.save_checkpoint()
         run.status = "stopped"
         run.message = "stopped by request; `twin train --resume` continues it"
         run.save()
-        _say(
-            f"Run {run.id} stopped at step {run.step} of {total_steps}; `twin train --resume` continues it."
-        )
+        _say(f"Run {run.id} stopped at step {run.step} of {total_steps}; `twin train --resume`.")
         return run
     if not run.has_adapter:
-        _save_adapter(model, run)
+        trainer.save_adapter()
     run.status, run.finished_at, run.pid = "completed", now(), None
     run.save()
     run.checkpoint.unlink(missing_ok=True)
@@ -421,111 +384,143 @@ def _progress(enabled: bool) -> Any:
     )
 
 
-def _epochs(
-    run: Run,
-    model: Any,
-    optimizer: Any,
-    scheduler: Any,
-    state: dict[str, Any],
-    rows: list[data.Row],
-    val_rows: list[data.Row],
-    config: TrainConfig,
-    pad_id: int,
-    total_steps: int,
-    stop: _Stop,
-    on_step: StepHook | None,
-    bar: Any,
-    task: Any,
-) -> bool:
-    """Run the remaining steps; True when training finished, False when asked to stop."""
-    import torch
+class Trainer:
+    """The model, optimizer and schedule of one run, and where in its epochs it stands."""
 
-    model.train()
-    while state["step"] < total_steps and state["epoch"] < config.epochs:
-        epoch = state["epoch"]
-        bar.update(task, description=f"epoch {epoch + 1}/{config.epochs}")
-        groups = data.batches(rows, config.batch_size, seed=config.seed + epoch)
-        while state["step_in_epoch"] < len(groups) and state["step"] < total_steps:
-            if stop.requested:
-                return False
-            started = time.perf_counter()
-            group = groups[state["step_in_epoch"]]
-            batch = _to(data.collate([rows[i] for i in group], pad_id), config.device)
-            loss_sum, tokens = batch_loss(model, batch)
-            (loss_sum / max(tokens, 1)).backward()
-            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            loss = float(loss_sum.detach()) / max(tokens, 1)
-            state["step"] += 1
-            state["step_in_epoch"] += 1
-            state["epoch_loss"] += float(loss_sum.detach())
-            state["epoch_tokens"] += tokens
-            fed = sum(len(rows[i].input_ids) for i in group)
-            run.step = state["step"]
-            run.trained_tokens += tokens
-            run.seen_tokens += fed
-            run.train_seconds += time.perf_counter() - started
-            run.tokens_per_second = (
-                run.seen_tokens / run.train_seconds if run.train_seconds else None
-            )
-            bar.update(task, advance=1, loss=loss, speed=run.tokens_per_second or 0.0)
-            if on_step is not None and on_step(run, loss):
-                stop.requested = True
-            if state["step"] % config.save_every == 0 and not stop.requested:
-                _save_checkpoint(run, model, optimizer, scheduler, state)
-        if state["step_in_epoch"] < len(groups) and state["step"] < total_steps:
-            return False
-        if _end_epoch(
-            run,
-            model,
-            state,
-            val_rows,
-            config,
-            pad_id,
-            partial=state["step_in_epoch"] < len(groups),
-        ):
-            break
-        _save_checkpoint(run, model, optimizer, scheduler, state)
-    return True
+    def __init__(
+        self,
+        run: Run,
+        model: Any,
+        config: TrainConfig,
+        rows: list[data.Row],
+        val_rows: list[data.Row],
+        pad_id: int,
+    ) -> None:
+        import torch
 
-
-def _end_epoch(
-    run: Run,
-    model: Any,
-    state: dict[str, Any],
-    val_rows: list[data.Row],
-    config: TrainConfig,
-    pad_id: int,
-    partial: bool,
-) -> bool:
-    """Record the epoch's losses, keep the adapter if validation improved; True to stop early."""
-    val_loss = evaluate(model, val_rows, config, pad_id)
-    train_loss = state["epoch_loss"] / state["epoch_tokens"] if state["epoch_tokens"] else None
-    run.epochs.append(
-        {
-            "epoch": state["epoch"] + 1,
-            "steps": state["step"],
-            "train_loss": train_loss,
-            "val_loss": val_loss,
-            "partial": partial,
-        }
-    )
-    _say(
-        f"Epoch {state['epoch'] + 1}: train loss {train_loss or float('nan'):.3f}, validation loss {val_loss if val_loss is not None else float('nan'):.3f}"
-    )
-    state.update(epoch=state["epoch"] + 1, step_in_epoch=0, epoch_loss=0.0, epoch_tokens=0)
-    if val_loss is None or state["best_val"] is None or val_loss < state["best_val"]:
-        state["best_val"] = val_loss
-        state["bad_epochs"] = 0
-        _save_adapter(model, run)
-        return False
-    state["bad_epochs"] += 1
-    if state["bad_epochs"] >= config.patience:
-        _say(
-            f"Validation loss has not improved for {state['bad_epochs']} epoch(s): stopping early."
+        self.run, self.model, self.config = run, model, config
+        self.rows, self.val_rows, self.pad_id = rows, val_rows, pad_id
+        self.trainable = [p for p in model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.AdamW(
+            self.trainable, lr=config.lr, weight_decay=config.weight_decay
         )
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, _schedule(config, run.total_steps)
+        )
+        self.stop = _Stop()
+        self.state: dict[str, Any] = {
+            "step": 0,
+            "epoch": 0,
+            "step_in_epoch": 0,
+            "best_val": None,
+            "bad_epochs": 0,
+            "epoch_loss": 0.0,
+            "epoch_tokens": 0,
+        }
+
+    def restore(self, checkpoint: dict[str, Any]) -> None:
+        """Go back to exactly where `checkpoint` was written: weights, optimizer, RNG, step."""
+        import torch
+        from peft import set_peft_model_state_dict
+
+        set_peft_model_state_dict(self.model, checkpoint["adapter"])
+        self.optimizer.load_state_dict(checkpoint["optimizer"])
+        self.scheduler.load_state_dict(checkpoint["scheduler"])
+        torch.set_rng_state(checkpoint["torch_rng"])
+        if checkpoint.get("cuda_rng") is not None and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(checkpoint["cuda_rng"])
+        random.setstate(checkpoint["python_rng"])
+        self.state = {key: checkpoint[key] for key in self.state}
+
+    def save_checkpoint(self) -> None:
+        _save_checkpoint(self.run, self.model, self.optimizer, self.scheduler, self.state)
+
+    def save_adapter(self) -> None:
+        """Swap in the current adapter as the run's adapter (the old one stays until then)."""
+        write_folder(self.run.folder / "adapter", lambda tmp: self.model.save_pretrained(tmp))
+
+    def fit(self, total_steps: int, on_step: StepHook | None, bar: Any) -> bool:
+        """Run the remaining steps; True when training finished, False when asked to stop."""
+        state, config = self.state, self.config
+        task = bar.add_task(
+            "training", total=total_steps, completed=state["step"], loss=float("nan"), speed=0.0
+        )
+        self.model.train()
+        while state["step"] < total_steps and state["epoch"] < config.epochs:
+            bar.update(task, description=f"epoch {state['epoch'] + 1}/{config.epochs}")
+            groups = data.batches(self.rows, config.batch_size, seed=config.seed + state["epoch"])
+            while state["step_in_epoch"] < len(groups) and state["step"] < total_steps:
+                if self.stop.requested:
+                    return False
+                loss = self._step([self.rows[i] for i in groups[state["step_in_epoch"]]])
+                bar.update(task, advance=1, loss=loss, speed=self.run.tokens_per_second or 0.0)
+                if on_step is not None and on_step(self.run, loss):
+                    self.stop.requested = True
+                if state["step"] % config.save_every == 0 and not self.stop.requested:
+                    self.save_checkpoint()
+            if self.stop.requested and state["step"] < total_steps:
+                return False
+            if self._end_epoch(partial=state["step_in_epoch"] < len(groups)):
+                break
+            self.save_checkpoint()
+        return True
+
+    def _step(self, rows: list[data.Row]) -> float:
+        """One optimizer step on `rows`; returns its loss per labelled token."""
+        import torch
+
+        started = time.perf_counter()
+        batch = _to(data.collate(rows, self.pad_id), self.config.device)
+        loss_sum, tokens = batch_loss(self.model, batch)
+        (loss_sum / max(tokens, 1)).backward()
+        torch.nn.utils.clip_grad_norm_(self.trainable, 1.0)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        loss_total = float(loss_sum.detach())
+        state, run = self.state, self.run
+        state["step"] += 1
+        state["step_in_epoch"] += 1
+        state["epoch_loss"] += loss_total
+        state["epoch_tokens"] += tokens
+        run.step = state["step"]
+        run.trained_tokens += tokens
+        run.seen_tokens += sum(len(row.input_ids) for row in rows)
+        run.train_seconds += time.perf_counter() - started
+        run.tokens_per_second = run.seen_tokens / run.train_seconds
+        return loss_total / max(tokens, 1)
+
+    def _end_epoch(self, partial: bool) -> bool:
+        """Record the epoch's losses and keep the adapter if validation improved.
+
+        Returns True when validation loss has stopped improving (early stopping).
+        """
+        state, run = self.state, self.run
+        val_loss = evaluate(self.model, self.val_rows, self.config, self.pad_id)
+        train_loss = state["epoch_loss"] / state["epoch_tokens"] if state["epoch_tokens"] else None
+        epoch = state["epoch"] + 1
+        run.epochs.append(
+            {
+                "epoch": epoch,
+                "steps": state["step"],
+                "train_loss": train_loss,
+                "val_loss": val_loss,
+                "partial": partial,
+            }
+        )
+        _say(f"Epoch {epoch}: train loss {_shown(train_loss)}, validation loss {_shown(val_loss)}")
+        state.update(epoch=epoch, step_in_epoch=0, epoch_loss=0.0, epoch_tokens=0)
+        if val_loss is None or state["best_val"] is None or val_loss < state["best_val"]:
+            state["best_val"], state["bad_epochs"] = val_loss, 0
+            self.save_adapter()
+            return False
+        state["bad_epochs"] += 1
+        if state["bad_epochs"] < self.config.patience:
+            return False
+        _say(f"Validation loss has not improved for {state['bad_epochs']} epoch(s): stopping.")
         run.message = "stopped early: validation loss stopped improving"
         return True
-    return False
+
+
+def _shown(loss: float | None) -> str:
+    return "-" if loss is None else f"{loss:.3f}"
