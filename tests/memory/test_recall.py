@@ -89,6 +89,7 @@ def test_forgetting_a_note_removes_it_from_recall_with_its_passages_and_vectors(
     assert (gone.notes, gone.passages) == (1, passages)
     assert count(memory_vault, "chunks") == chunks - passages
     assert count(memory_vault, "chunk_vectors") == vectors - passages
+    assert count(memory_vault, "chunk_embeddings") == vectors - passages
     hits = recall(memory_vault, embedder, "cello teacher Ines", 10)
     assert all("cello" not in hit.text for hit in hits)
     fts = memory_vault.db.execute(

@@ -44,15 +44,18 @@ class _Pending:
 
 
 def store_vectors(vault: Vault, ids: Sequence[int], vectors: np.ndarray) -> None:
-    """Write unit vectors for chunk ids: the full vector and its one-bit-per-dimension sign."""
+    """Write unit vectors for chunk ids: the full vector and its one-bit-per-dimension sign in
+    sqlite-vec, and the full vector again in ``chunk_embeddings`` for fast re-ranking."""
+    rows = [
+        (chunk_id, vector.tobytes())
+        for chunk_id, vector in zip(ids, vectors.astype(np.float32), strict=True)
+    ]
     vault.db.executemany(
         "INSERT INTO chunk_vectors (rowid, embedding, coarse) "
-        "VALUES (?, ?, vec_quantize_binary(?))",
-        [
-            (chunk_id, vector.tobytes(), vector.tobytes())
-            for chunk_id, vector in zip(ids, vectors.astype(np.float32), strict=True)
-        ],
+        "VALUES (?1, ?2, vec_quantize_binary(?2))",
+        rows,
     )
+    vault.db.executemany("INSERT INTO chunk_embeddings (chunk_id, embedding) VALUES (?, ?)", rows)
 
 
 def _write(vault: Vault, embedder: Embeds, pending: list[_Pending]) -> None:

@@ -5,7 +5,7 @@ all-MiniLM-L6-v2 embeddings) and BM25 keyword search in FTS5. Their rankings are
 reciprocal rank fusion, ``score = sum(1 / (RRF_K + rank))``, which needs no score calibration
 between the two. Up to `EXACT_LIMIT` passages the vector search is exact; above it a first scan
 over one bit per dimension (48 bytes a passage) picks `COARSE_CANDIDATES`, which are then
-ranked by their exact cosine distance.
+ranked by their exact cosine distance, read from ``chunk_embeddings`` (one page a passage).
 """
 
 from __future__ import annotations
@@ -115,8 +115,8 @@ def _distances(vault: Vault, query: bytes, ids: list[int]) -> list[tuple[int, fl
         return []
     marks = ",".join("?" * len(ids))
     rows = vault.db.execute(
-        f"SELECT rowid, vec_distance_cosine(embedding, ?) FROM chunk_vectors "
-        f"WHERE rowid IN ({marks})",
+        f"SELECT chunk_id, vec_distance_cosine(embedding, ?) FROM chunk_embeddings "
+        f"WHERE chunk_id IN ({marks})",
         (query, *ids),
     ).fetchall()
     return sorted(((int(i), float(d)) for i, d in rows), key=lambda pair: pair[1])

@@ -193,3 +193,20 @@ def m002_notes_journal_recall(db: Connection) -> None:
         );
         """,
     )
+
+
+@migration
+def m003_recall_embeddings(db: Connection) -> None:
+    """Full vectors in a plain table too, so re-ranking the candidates of the one-bit scan reads
+    one page per passage instead of a whole 1,024-vector block of the vec0 table."""
+    execute_script(
+        db,
+        """
+        CREATE TABLE chunk_embeddings (
+            chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+            embedding BLOB NOT NULL         -- 384 float32, unit length
+        );
+        INSERT INTO chunk_embeddings (chunk_id, embedding)
+            SELECT rowid, embedding FROM chunk_vectors;
+        """,
+    )
