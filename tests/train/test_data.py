@@ -36,7 +36,7 @@ def test_only_the_users_own_turns_carry_loss() -> None:
     )
 
 
-def test_a_long_conversation_keeps_its_end() -> None:
+def test_a_conversation_too_long_even_alone_keeps_its_end() -> None:
     tokenizer = build_tokenizer()
     example = data.tokenize(tokenizer, CHAT, seq_len=12)
     assert len(example.input_ids) == 12
@@ -90,3 +90,13 @@ def test_a_line_that_does_not_end_with_the_user_is_refused(tmp_path: Path) -> No
     path.write_text('{"messages": [{"role": "user", "content": "hi"}]}\n')
     with pytest.raises(TwinError, match="assistant"):
         data.read_conversations(path)
+
+
+def test_a_long_conversation_drops_its_oldest_turns_but_keeps_the_persona() -> None:
+    tokenizer = build_tokenizer()
+    whole = data.tokenize(tokenizer, CHAT, seq_len=512)
+    short = data.tokenize(tokenizer, CHAT, seq_len=len(whole.input_ids) - 1)
+    text = tokenizer.decode(short.input_ids)  # type: ignore[attr-defined]
+    assert text.startswith("<|im_start|>system\nYou are Sam.<|im_end|>")
+    assert "did you finish" not in text and text.endswith("long but beautiful<|im_end|>\n")
+    assert short.key == whole.key

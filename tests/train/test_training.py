@@ -139,3 +139,12 @@ def test_accelerate_config_is_printed(twin: Callable[..., Result]) -> None:
 
     config = yaml.safe_load(twin("train", "--print-accelerate-config").output)
     assert config["distributed_type"] == "FSDP" and config["num_processes"] >= 1
+
+
+def test_a_time_limit_finishes_the_run_with_its_adapter(
+    tmp_home: Home, tiny_model: Path, dataset: Path
+) -> None:
+    run = train(tmp_home, request(tiny_model, epochs=50, max_minutes=1e-9), progress=False)
+    assert run.status == "completed" and run.step == 1
+    assert run.has_adapter and run.epochs[0]["partial"]
+    assert "time limit" in (run.message or "")

@@ -50,6 +50,9 @@ console = Console(highlight=False)
 @click.option("--lr", type=float, help="Peak learning rate.")
 @click.option("--patience", type=int, help="Epochs without validation gain before stopping.")
 @click.option("--threads", type=int, help="CPU threads [default: all cores].")
+@click.option(
+    "--max-minutes", type=float, help="Finish once training has taken this long (0: no limit)."
+)
 @click.option("--dtype", type=click.Choice(["float32", "bfloat16", "float16"]))
 @click.option("--load-in-4bit/--no-load-in-4bit", default=None, help="QLoRA (CUDA only).")
 @click.option("--seed", type=int)
@@ -64,6 +67,7 @@ def train(
     continue_training: bool,
     print_accelerate_config: bool,
     top_layers: int | None,
+    max_minutes: float | None,
     **overrides: Any,
 ) -> None:
     """Fine-tune your twin with LoRA on this machine, with settings chosen for its hardware.
@@ -82,6 +86,8 @@ def train(
         raise TwinError("--resume and --continue cannot be used together")
     if top_layers is not None:
         overrides["top_layers"] = top_layers or None
+    if max_minutes is not None:
+        overrides["max_minutes"] = max_minutes or None
     request = TrainRequest(
         dataset=dataset,
         base=base,

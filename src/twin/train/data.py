@@ -112,10 +112,25 @@ def _render(tokenizer: Any, messages: Messages, generation_prompt: bool) -> str:
 def tokenize(tokenizer: Any, messages: Messages, seq_len: int) -> Example:
     """Render `messages` with the chat template and label only the assistant turns.
 
+    Too long a conversation loses its oldest turns after the system message (the persona line
+    stays), as the dataset builder does; if even that is too long, it keeps its last `seq_len`
+    tokens, which always include the final assistant turn.
+    """
+    key = example_key(messages)
+    first = 1 if messages[0].get("role") == "system" else 0
+    ids, labels = _label(tokenizer, messages)
+    while len(ids) > seq_len and len(messages) - first > 2:
+        messages = messages[:first] + messages[first + 1 :]
+        ids, labels = _label(tokenizer, messages)
+    return Example(ids[-seq_len:], labels[-seq_len:], key)
+
+
+def _label(tokenizer: Any, messages: Messages) -> tuple[list[int], list[int]]:
+    """Token ids, and labels that are -100 outside the assistant turns.
+
     Each assistant turn's span is found by rendering the conversation up to the turn (with the
     generation prompt, which ends with the turn header) and up to its end; tokens that start
-    inside that span are trained on. Too long a conversation keeps its last `seq_len` tokens,
-    which always include the final assistant turn.
+    inside that span are trained on.
     """
     text = _render(tokenizer, messages, False)
     spans: list[tuple[int, int]] = []
@@ -136,7 +151,7 @@ def tokenize(tokenizer: Any, messages: Messages, seq_len: int) -> Example:
             span_index += 1
         if span_index < len(spans) and spans[span_index][0] <= begin:
             labels[position] = ids[position]
-    return Example(ids[-seq_len:], labels[-seq_len:], example_key(messages))
+    return ids, labels
 
 
 def tokenize_all(tokenizer: Any, conversations: Iterable[Messages], seq_len: int) -> list[Example]:

@@ -458,12 +458,22 @@ class Trainer:
                     self.stop.requested = True
                 if state["step"] % config.save_every == 0 and not self.stop.requested:
                     self.save_checkpoint()
+                if self._out_of_time():
+                    break
+            if self._out_of_time():
+                self.run.message = f"finished at the time limit of {config.max_minutes} minutes"
+                self._end_epoch(partial=state["step_in_epoch"] < len(groups))
+                return True
             if self.stop.requested and state["step"] < total_steps:
                 return False
             if self._end_epoch(partial=state["step_in_epoch"] < len(groups)):
                 break
             self.save_checkpoint()
         return True
+
+    def _out_of_time(self) -> bool:
+        limit = self.config.max_minutes
+        return limit is not None and self.run.train_seconds >= limit * 60
 
     def _step(self, rows: list[data.Row]) -> float:
         """One optimizer step on `rows`; returns its loss per labelled token."""
