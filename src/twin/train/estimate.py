@@ -19,10 +19,14 @@ class Estimate:
     seconds: float
     memory_bytes: int
     available_bytes: int | None
+    limited: bool = False
+    """True when the time limit (--max-minutes) will end the run before its last step."""
 
     def describe(self) -> str:
         minutes = self.seconds / 60
         when = f"{minutes:.0f} min" if minutes >= 1.5 else f"{self.seconds:.0f} s"
+        if self.limited:
+            when += ", where the time limit ends it"
         text = f"about {when}, about {self.memory_bytes / GIB:.1f} GiB of memory"
         if self.available_bytes is not None:
             text += f" ({self.available_bytes / GIB:.1f} GiB available)"
@@ -73,10 +77,11 @@ def estimate(
 ) -> Estimate:
     """Estimated time and peak memory to train `steps` steps over `tokens` tokens in all.
 
-    Compute: about 4 floating point operations per weight per token (forward, and the backward
-    pass through the frozen weights), at a third of the device's measured matrix speed, which is
-    what small training batches reach. Memory: the weights, and per token of a batch the
-    activations each layer keeps for the backward pass.
+    Compute: 2 floating point operations per weight per token forward, and 2 more backward
+    through the adapted top layers only (the embedding table is a lookup and costs nothing),
+    at half the device's measured matrix speed, which is what small training batches reach.
+    Memory: the weights, and per token of a batch the activations each layer keeps for the
+    backward pass.
     """
     hidden = int(getattr(model_config, "hidden_size", 1024))
     layers = int(getattr(model_config, "num_hidden_layers", 24))
@@ -89,8 +94,14 @@ def estimate(
     attention = config.batch_size * heads * config.seq_len**2 * 4 * 2
     activations = row_tokens * layers * per_token_layer + layers * attention
     memory = int((weight_bytes + activations) * 1.3 + 0.3 * GIB)
-    seconds = 4 * parameters * tokens / (measured_flops(config.device) / 3)
-    return Estimate(seconds, memory, available_memory(config.device))
+    vocab = int(getattr(model_config, "vocab_size", 0))
+    body = max(parameters - vocab * hidden, parameters // 2)
+    adapted = min(config.top_layers or layers, layers) / layers
+    seconds = (2 + 2 * adapted) * body * tokens / (measured_flops(config.device) / 2)
+    limited = config.max_minutes is not None and seconds > config.max_minutes * 60
+    if limited and config.max_minutes is not None:
+        seconds = config.max_minutes * 60
+    return Estimate(seconds, memory, available_memory(config.device), limited)
 
 
 def refuse_if_too_big(found: Estimate) -> None:
