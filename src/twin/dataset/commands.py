@@ -18,15 +18,12 @@ from twin.dataset.store import (
     delete_dataset,
     export_dataset,
     load_stats,
-    register_forget_hook,
 )
 from twin.dataset.wordlists import WordLists, lists_path
 from twin.errors import TwinError
 from twin.vault.rules import parse_day
 
 console = Console(highlight=False)
-
-register_forget_hook()
 
 
 def _duration(_ctx: click.Context, _param: click.Parameter, value: str) -> int:

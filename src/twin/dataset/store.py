@@ -10,7 +10,7 @@ from typing import Any
 from twin.dataset.options import check_name
 from twin.errors import TwinError
 from twin.home import Home
-from twin.vault.forget import FORGET_HOOKS, Forgotten
+from twin.vault.forget import Forgotten
 from twin.vault.vault import Vault
 
 EXPORTED = ("train.jsonl", "val.jsonl", "card.md", "stats.json", "lengths.png")
@@ -68,9 +68,3 @@ def forget_datasets(vault: Vault, gone: Forgotten) -> None:
         if used & gone.conversation_ids:
             shutil.rmtree(vault.home.datasets / name)
             gone.derived.append(f"dataset {name} (it held messages now forgotten)")
-
-
-def register_forget_hook() -> None:
-    """Make `twin forget` delete affected datasets; safe to call more than once."""
-    if forget_datasets not in FORGET_HOOKS:
-        FORGET_HOOKS.append(forget_datasets)

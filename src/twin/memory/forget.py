@@ -6,7 +6,7 @@ go by trigger); this hook runs inside `twin forget` for the messages it deletes.
 
 from __future__ import annotations
 
-from twin.vault.forget import FORGET_HOOKS, Forgotten
+from twin.vault.forget import Forgotten
 from twin.vault.vault import Vault
 
 
@@ -16,14 +16,7 @@ def forget_message_passages(vault: Vault, gone: Forgotten) -> None:
         "DELETE FROM chunks WHERE owner = 'message' AND owner_id NOT IN (SELECT id FROM messages)"
     ).rowcount
     if removed:
-        vault.db.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('optimize')")
         gone.derived.append(f"{removed:,} recall passages of those messages")
-
-
-def register() -> None:
-    """Add the hook once, however often this is called."""
-    if forget_message_passages not in FORGET_HOOKS:
-        FORGET_HOOKS.append(forget_message_passages)
-
-
-register()
+    if removed or gone.notes:
+        # Merge the keyword index so no segment keeps the forgotten words.
+        vault.db.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('optimize')")

@@ -373,8 +373,9 @@ def forget_command(
             before=_date(before, "--before"),
         )
     console.print(
-        f"Forgot {gone.messages:,} messages, {gone.conversations:,} conversations, "
-        f"{gone.people:,} people and {gone.imports:,} import records."
+        f"Forgot {gone.messages:,} messages, {gone.notes:,} notes, "
+        f"{gone.conversations:,} conversations, {gone.people:,} people and "
+        f"{gone.imports:,} import records."
     )
     for line in gone.derived:
         console.print(f"  also removed {line}")

@@ -15,8 +15,9 @@ SECTIONS = {
     "alias": "SELECT * FROM aliases ORDER BY person_id, source, alias",
     "conversation": "SELECT * FROM conversations ORDER BY id",
     "message": (
-        "SELECT messages.id, hex(uid) AS uid, conversations.source, conversations.title AS conversation, "
-        "conversation_id, people.name AS sender, sender_id, sent_at, kind, text, "
+        "SELECT messages.id, hex(uid) AS uid, conversations.source, "
+        "conversations.title AS conversation, conversation_id, people.name AS sender, "
+        "sender_id, sent_at, kind, text, "
         "source_message_id, reply_to, forwarded_from, edited, import_id "
         "FROM messages JOIN conversations ON conversations.id = conversation_id "
         "LEFT JOIN people ON people.id = sender_id ORDER BY conversation_id, sort_key, messages.id"

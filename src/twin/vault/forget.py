@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from importlib import import_module
 
 from twin.errors import TwinError
 from twin.vault.vault import Vault
@@ -15,6 +16,8 @@ class Forgotten:
     """What one `forget` removed."""
 
     messages: int = 0
+    notes: int = 0
+    """Notes and journal entries."""
     conversations: int = 0
     people: int = 0
     imports: int = 0
@@ -23,12 +26,29 @@ class Forgotten:
     conversation_ids: set[int] = field(default_factory=set)
 
     def total(self) -> int:
-        return self.messages + self.conversations + self.people + self.imports
+        return self.messages + self.notes + self.conversations + self.people + self.imports
 
 
 ForgetHook = Callable[[Vault, Forgotten], None]
 FORGET_HOOKS: list[ForgetHook] = []
-"""Called inside the forget transaction so derived data (datasets, indexes) goes too."""
+"""Called inside the forget transaction so derived data (datasets, indexes) goes too.
+
+Plugins append theirs; the built-in ones are listed in `BUILT_IN_HOOKS` and loaded by `forget`
+itself, so forgetting never depends on which modules happen to have been imported.
+"""
+BUILT_IN_HOOKS = (
+    "twin.dataset.store:forget_datasets",
+    "twin.memory.forget:forget_message_passages",
+)
+
+
+def hooks() -> list[ForgetHook]:
+    """Every hook that removes derived data: the built-in ones, then any a plugin added."""
+    found: list[ForgetHook] = []
+    for target in BUILT_IN_HOOKS:
+        module, _, name = target.partition(":")
+        found.append(getattr(import_module(module), name))
+    return found + [hook for hook in FORGET_HOOKS if hook not in found]
 
 
 def _match(value: str) -> str:
@@ -48,9 +68,9 @@ def forget(
 
     - `contact`: messages the person sent, one-to-one chats with them, and the person;
     - `conversation`: a conversation by title or source id;
-    - `source`: everything from that source, including its import records;
-    - `import_id`: the messages that import brought in, and its record;
-    - `before`: messages sent before that day.
+    - `source`: everything from that source (chats or notes), including its import records;
+    - `import_id`: the messages or notes that import brought in, and its record;
+    - `before`: messages sent, and notes and journal entries written, before that day.
     """
     if not any((contact, conversation, source, import_id is not None, before)):
         raise TwinError(
@@ -60,6 +80,7 @@ def forget(
     gone = Forgotten()
     with vault.transaction():
         messages_before = _count(vault, "messages")
+        notes_before = _count(vault, "notes")
         doomed_conversations: set[int] = set()
         if contact:
             people = [
@@ -108,6 +129,7 @@ def forget(
                 [import_id],
             )
             db.execute("DELETE FROM messages WHERE import_id = ?", (import_id,))
+            db.execute("DELETE FROM notes WHERE import_id = ?", (import_id,))
             db.execute("DELETE FROM imports WHERE id = ?", (import_id,))
             gone.imports += 1
         if before:
@@ -117,13 +139,16 @@ def forget(
                 [before.isoformat()],
             )
             db.execute("DELETE FROM messages WHERE sort_key < ?", (before.isoformat(),))
+            db.execute("DELETE FROM notes WHERE created_at < ?", (before.isoformat(),))
         for conversation_id in doomed_conversations:
             db.execute("DELETE FROM messages WHERE conversation_id = ?", (conversation_id,))
         gone.conversation_ids |= doomed_conversations
         if source:
+            db.execute("DELETE FROM notes WHERE source = ?", (source,))
             gone.imports += db.execute("DELETE FROM imports WHERE source = ?", (source,)).rowcount
             db.execute("DELETE FROM aliases WHERE source = ?", (source,))
         gone.messages = messages_before - _count(vault, "messages")
+        gone.notes = notes_before - _count(vault, "notes")
         gone.conversations = db.execute(
             "DELETE FROM conversations WHERE id NOT IN (SELECT conversation_id FROM messages)"
         ).rowcount
@@ -134,9 +159,10 @@ def forget(
         if contact or conversation or source:
             # An import record names its file, which may name the person: drop emptied ones.
             gone.imports += db.execute(
-                "DELETE FROM imports WHERE id NOT IN (SELECT import_id FROM messages)"
+                "DELETE FROM imports WHERE id NOT IN (SELECT import_id FROM messages) "
+                "AND id NOT IN (SELECT import_id FROM notes WHERE import_id IS NOT NULL)"
             ).rowcount
-        for hook in FORGET_HOOKS:
+        for hook in hooks():
             hook(vault, gone)
         # Merge the keyword index so no segment keeps the forgotten words.
         db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('optimize')")

@@ -142,13 +142,6 @@ def m002_notes_journal_recall(db: Connection) -> None:
         );
         CREATE INDEX notes_created ON notes(created_at);
         CREATE INDEX notes_import ON notes(import_id);
-        -- Forgetting chat records drops imports left without messages; an import that still
-        -- holds notes stays until its notes are forgotten (`twin notes forget`).
-        CREATE TRIGGER imports_keep_notes BEFORE DELETE ON imports
-        WHEN EXISTS (SELECT 1 FROM notes WHERE import_id = old.id)
-        BEGIN
-            SELECT RAISE(IGNORE);
-        END;
         CREATE TABLE chunks (
             id INTEGER PRIMARY KEY,
             owner TEXT NOT NULL,            -- 'note' or 'message'
