@@ -13,8 +13,9 @@ import openai
 import pytest
 import uvicorn
 
+from twin.chat.access import check_listen, is_loopback
 from twin.chat.engine import GenerationSettings, load_folder
-from twin.chat.server import check_listen, create_app, is_loopback
+from twin.chat.server import create_app
 from twin.chat.twin import Twin
 from twin.errors import TwinError
 from twin.memory.embeddings import Embedder

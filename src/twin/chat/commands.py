@@ -13,10 +13,10 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from twin.chat.access import DEFAULT_HOST, DEFAULT_PORT, is_loopback, new_token
 from twin.chat.engine import GenerationSettings, load_engine
 from twin.chat.persona import Persona, load_persona, save_persona
 from twin.chat.prompt import Message
-from twin.chat.server import DEFAULT_HOST, DEFAULT_PORT, is_loopback, new_token, serve
 from twin.chat.twin import Reply, Twin
 from twin.context import State, pass_state
 from twin.errors import TwinError
@@ -226,6 +226,8 @@ def serve_command(state: State, /, host: str, port: int, token: str | None, **op
             f"Serving {escape(session.twin.engine.name)} at http://{host}:{port}/v1 (Ctrl+C stops)."
         )
         try:
+            from twin.chat.server import serve  # FastAPI loads only when serving
+
             serve(session.twin, host, port, token)
         except OSError as error:
             raise TwinError(f"cannot listen on {host}:{port} ({error})") from None

@@ -9,7 +9,6 @@ a token, checked on every request as ``Authorization: Bearer <token>``. Replies 
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import secrets
 import threading
@@ -22,36 +21,10 @@ from fastapi import Depends, FastAPI, Header, HTTPException
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from twin.chat.access import check_listen
 from twin.chat.engine import GenerationSettings
 from twin.chat.prompt import Message
 from twin.chat.twin import Twin
-from twin.errors import TwinError
-
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8642
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` is reachable from this machine only."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def check_listen(host: str, token: str | None) -> None:
-    """Refuse to listen beyond this machine without a token."""
-    if not is_loopback(host) and not token:
-        raise TwinError(
-            f"listening on {host} lets other machines talk to your twin: a token is required "
-            "(--token, or let `twin serve` make one)"
-        )
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(24)
 
 
 class ChatMessage(BaseModel):
