@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from twin.context import State, pass_state
 from twin.train.export import FORMATS, export
@@ -130,7 +130,8 @@ def runs_list(state: State, as_json: bool) -> None:
         for run in runs:
             click.echo(json.dumps(run.summary()))
         return
-    table = Table("id", "base", "dataset", "status", "train loss", "val loss", "tokens/s")
+    table = Table("base", "dataset", "status", "train loss", "val loss", "tokens/s")
+    table.columns.insert(0, Column("id", no_wrap=True))
     for run in runs:
         table.add_row(
             run.id,

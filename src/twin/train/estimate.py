@@ -26,7 +26,7 @@ class Estimate:
         minutes = self.seconds / 60
         when = f"{minutes:.0f} min" if minutes >= 1.5 else f"{self.seconds:.0f} s"
         if self.limited:
-            when += ", where the time limit ends it"
+            when += " (the time limit; --max-minutes 0 trains to the end)"
         text = f"about {when}, about {self.memory_bytes / GIB:.1f} GiB of memory"
         if self.available_bytes is not None:
             text += f" ({self.available_bytes / GIB:.1f} GiB available)"

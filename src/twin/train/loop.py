@@ -15,6 +15,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -288,7 +289,10 @@ def train(
     """Train (or resume, or continue) a run as `request` says, and return it once it stops."""
     import torch
     from transformers import AutoTokenizer
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")
     plan = _plan(home, request)
     config = plan.config
     torch.set_num_threads(config.threads)

@@ -116,4 +116,4 @@ def preset(device: str | None = None) -> TrainConfig:
         )
     if device == "mps":
         return TrainConfig(device="mps", seq_len=512, rank=16, alpha=32, batch_size=4, epochs=3)
-    return TrainConfig(device="cpu", seq_len=192, top_layers=10, max_minutes=8.0)
+    return TrainConfig(device="cpu", seq_len=192, top_layers=10, lr=1e-3, epochs=3, max_minutes=8.0)

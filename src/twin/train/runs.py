@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +51,8 @@ class Run:
     """Tokens fed to the model per second of training."""
     examples: int = 0
     started_at: str = field(default_factory=now)
+    created: float = field(default_factory=time.time)
+    """When the run was created, in seconds since the epoch: orders runs started in one second."""
     finished_at: str | None = None
     message: str | None = None
     pid: int | None = None
@@ -122,6 +125,7 @@ def _load(folder: Path) -> Run:
     except (OSError, ValueError) as error:
         raise TwinError(f"{folder / 'run.json'}: cannot read this run ({error})") from None
     data["folder"] = folder
+    data.setdefault("created", datetime.fromisoformat(data["started_at"]).timestamp())
     run = Run(**data)
     if run.status == "running" and not _alive(run.pid):
         run.status = "stopped"  # killed before it could say so; `twin train --resume` goes on
@@ -145,7 +149,7 @@ def list_runs(home: Home) -> list[Run]:
     if not home.runs.is_dir():
         return []
     folders = [p for p in home.runs.iterdir() if (p / "run.json").is_file()]
-    return sorted((_load(folder) for folder in folders), key=lambda run: (run.started_at, run.id))
+    return sorted((_load(folder) for folder in folders), key=lambda run: (run.created, run.id))
 
 
 def get_run(home: Home, run_id: str) -> Run:
