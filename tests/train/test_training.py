@@ -148,3 +148,19 @@ def test_a_time_limit_finishes_the_run_with_its_adapter(
     assert run.status == "completed" and run.step == 1
     assert run.has_adapter and run.epochs[0]["partial"]
     assert "time limit" in (run.message or "")
+
+
+def test_train_command_applies_overrides_to_the_preset(
+    tmp_home: Home, tiny_model: Path, dataset: Path, twin: Callable[..., Result]
+) -> None:
+    args = ["--base", str(tiny_model), "--max-steps", "2", "--threads", "1", "--seq-len", "64"]
+    twin("train", *args, "--top-layers", "0", "--max-minutes", "0", "--rank", "4")
+    [run] = list_runs(tmp_home)
+    assert run.status == "completed" and run.step == 2 and run.dataset == "chats"
+    assert run.config["rank"] == 4 and run.config["seq_len"] == 64
+    assert run.config["top_layers"] is None and run.config["max_minutes"] is None
+
+
+def test_resume_with_nothing_stopped_says_so(twin: Callable[..., Result]) -> None:
+    result = twin("train", "--resume", ok=False)
+    assert result.exit_code == 1 and "no stopped run to resume" in result.output

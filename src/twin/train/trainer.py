@@ -1,0 +1,279 @@
+"""The steps of a run: loss on labelled tokens, optimizer steps, epochs, checkpoints.
+
+One `Trainer` holds the model with its adapter, the optimizer and the schedule, and where in
+its epochs the run stands; `save_checkpoint` and `restore` move all of that to and from disk,
+so a resumed run goes on from the very same step with the very same random numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from twin.train import data
+from twin.train.atomic import write_file, write_folder
+from twin.train.presets import TrainConfig
+from twin.train.runs import Run
+
+StepHook = Callable[[Run, float], bool]
+"""Called after every step with the run and the step's loss; returning True stops the run."""
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+class Stop:
+    """Set by Ctrl-C or a step hook; the loop checks it between steps."""
+
+    requested = False
+
+
+@contextmanager
+def stop_on_interrupt(stop: Stop) -> Iterator[None]:
+    """A first Ctrl-C asks the loop to stop after this step; a second one interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handle(signum: int, frame: Any) -> None:
+        if stop.requested:
+            raise KeyboardInterrupt
+        stop.requested = True
+        say("\nStopping after this step and saving a checkpoint (Ctrl-C again to abort)...")
+
+    previous = signal.signal(signal.SIGINT, handle)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _schedule(config: TrainConfig, total_steps: int) -> Callable[[int], float]:
+    def factor(step: int) -> float:
+        if step < config.warmup_steps:
+            return (step + 1) / (config.warmup_steps + 1)
+        progress = (step - config.warmup_steps) / max(1, total_steps - config.warmup_steps)
+        return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+    return factor
+
+
+def batch_loss(model: Any, batch: dict[str, Any]) -> tuple[Any, int]:
+    """Summed cross-entropy over the labelled tokens of `batch`, and how many there were.
+
+    The vocabulary projection, the largest single matrix in a small model, runs only on the
+    positions that carry loss rather than on every token.
+    """
+    import torch.nn.functional as F
+
+    base = model.get_base_model()
+    hidden = base.get_decoder()(
+        input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False
+    ).last_hidden_state
+    targets = batch["labels"][:, 1:]
+    keep = targets != data.IGNORE
+    logits = base.get_output_embeddings()(hidden[:, :-1][keep])
+    loss = F.cross_entropy(logits.float(), targets[keep], reduction="sum")
+    return loss, int(keep.sum())
+
+
+def _to(batch: dict[str, Any], device: str) -> dict[str, Any]:
+    return {key: value.to(device) for key, value in batch.items()}
+
+
+def evaluate(model: Any, rows: list[data.Row], config: TrainConfig, pad_id: int) -> float | None:
+    """Mean loss per labelled token over `rows`; None when there are none."""
+    import torch
+
+    if not rows:
+        return None
+    model.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for group in data.batches(rows, config.batch_size, seed=0):
+            batch = _to(data.collate([rows[i] for i in group], pad_id), config.device)
+            loss, tokens = batch_loss(model, batch)
+            total += float(loss)
+            count += tokens
+    model.train()
+    return total / count if count else None
+
+
+def _save_checkpoint(
+    run: Run, model: Any, optimizer: Any, scheduler: Any, state: dict[str, Any]
+) -> None:
+    """Everything needed to go on from this very step, written atomically, then run.json."""
+    import torch
+    from peft import get_peft_model_state_dict
+
+    payload = {
+        "adapter": get_peft_model_state_dict(model),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "torch_rng": torch.get_rng_state(),
+        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+        "python_rng": random.getstate(),
+        **state,
+    }
+    write_file(run.checkpoint, lambda tmp: torch.save(payload, tmp))
+    run.save()
+
+
+class Trainer:
+    """The model, optimizer and schedule of one run, and where in its epochs it stands."""
+
+    def __init__(
+        self,
+        run: Run,
+        model: Any,
+        config: TrainConfig,
+        rows: list[data.Row],
+        val_rows: list[data.Row],
+        pad_id: int,
+    ) -> None:
+        import torch
+
+        self.run, self.model, self.config = run, model, config
+        self.rows, self.val_rows, self.pad_id = rows, val_rows, pad_id
+        self.trainable = [p for p in model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.AdamW(
+            self.trainable, lr=config.lr, weight_decay=config.weight_decay
+        )
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, _schedule(config, run.total_steps)
+        )
+        self.stop = Stop()
+        self.state: dict[str, Any] = {
+            "step": 0,
+            "epoch": 0,
+            "step_in_epoch": 0,
+            "best_val": None,
+            "bad_epochs": 0,
+            "epoch_loss": 0.0,
+            "epoch_tokens": 0,
+        }
+
+    def restore(self, checkpoint: dict[str, Any]) -> None:
+        """Go back to exactly where `checkpoint` was written: weights, optimizer, RNG, step."""
+        import torch
+        from peft import set_peft_model_state_dict
+
+        set_peft_model_state_dict(self.model, checkpoint["adapter"])
+        self.optimizer.load_state_dict(checkpoint["optimizer"])
+        self.scheduler.load_state_dict(checkpoint["scheduler"])
+        torch.set_rng_state(checkpoint["torch_rng"])
+        if checkpoint.get("cuda_rng") is not None and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(checkpoint["cuda_rng"])
+        random.setstate(checkpoint["python_rng"])
+        self.state = {key: checkpoint[key] for key in self.state}
+
+    def save_checkpoint(self) -> None:
+        _save_checkpoint(self.run, self.model, self.optimizer, self.scheduler, self.state)
+
+    def save_adapter(self) -> None:
+        """Swap in the current adapter as the run's adapter (the old one stays until then)."""
+        write_folder(self.run.folder / "adapter", lambda tmp: self.model.save_pretrained(tmp))
+
+    def fit(self, total_steps: int, on_step: StepHook | None, bar: Any) -> bool:
+        """Run the remaining steps; True when training finished, False when asked to stop."""
+        state, config = self.state, self.config
+        task = bar.add_task(
+            "training", total=total_steps, completed=state["step"], loss=float("nan"), speed=0.0
+        )
+        self.model.train()
+        while state["step"] < total_steps and state["epoch"] < config.epochs:
+            bar.update(task, description=f"epoch {state['epoch'] + 1}/{config.epochs}")
+            groups = data.batches(self.rows, config.batch_size, seed=config.seed + state["epoch"])
+            while state["step_in_epoch"] < len(groups) and state["step"] < total_steps:
+                if self.stop.requested:
+                    return False
+                loss = self._step([self.rows[i] for i in groups[state["step_in_epoch"]]])
+                bar.update(task, advance=1, loss=loss, speed=self.run.tokens_per_second or 0.0)
+                if on_step is not None and on_step(self.run, loss):
+                    self.stop.requested = True
+                if state["step"] % config.save_every == 0 and not self.stop.requested:
+                    self.save_checkpoint()
+                if self._out_of_time():
+                    break
+            if self._out_of_time():
+                self.run.message = f"finished at the time limit of {config.max_minutes} minutes"
+                self._end_epoch(partial=state["step_in_epoch"] < len(groups))
+                return True
+            if self.stop.requested and state["step"] < total_steps:
+                return False
+            if self._end_epoch(partial=state["step_in_epoch"] < len(groups)):
+                break
+            self.save_checkpoint()
+        return True
+
+    def _out_of_time(self) -> bool:
+        limit = self.config.max_minutes
+        return limit is not None and self.run.train_seconds >= limit * 60
+
+    def _step(self, rows: list[data.Row]) -> float:
+        """One optimizer step on `rows`; returns its loss per labelled token."""
+        import torch
+
+        started = time.perf_counter()
+        batch = _to(data.collate(rows, self.pad_id), self.config.device)
+        loss_sum, tokens = batch_loss(self.model, batch)
+        (loss_sum / max(tokens, 1)).backward()
+        torch.nn.utils.clip_grad_norm_(self.trainable, 1.0)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        loss_total = float(loss_sum.detach())
+        state, run = self.state, self.run
+        state["step"] += 1
+        state["step_in_epoch"] += 1
+        state["epoch_loss"] += loss_total
+        state["epoch_tokens"] += tokens
+        run.step = state["step"]
+        run.trained_tokens += tokens
+        run.seen_tokens += sum(len(row.input_ids) for row in rows)
+        run.train_seconds += time.perf_counter() - started
+        run.tokens_per_second = run.seen_tokens / run.train_seconds
+        return loss_total / max(tokens, 1)
+
+    def _end_epoch(self, partial: bool) -> bool:
+        """Record the epoch's losses and keep the adapter if validation improved.
+
+        Returns True when validation loss has stopped improving (early stopping).
+        """
+        state, run = self.state, self.run
+        val_loss = evaluate(self.model, self.val_rows, self.config, self.pad_id)
+        train_loss = state["epoch_loss"] / state["epoch_tokens"] if state["epoch_tokens"] else None
+        epoch = state["epoch"] + 1
+        run.epochs.append(
+            {
+                "epoch": epoch,
+                "steps": state["step"],
+                "train_loss": train_loss,
+                "val_loss": val_loss,
+                "partial": partial,
+            }
+        )
+        say(f"Epoch {epoch}: train loss {_shown(train_loss)}, validation loss {_shown(val_loss)}")
+        state.update(epoch=epoch, step_in_epoch=0, epoch_loss=0.0, epoch_tokens=0)
+        if val_loss is None or state["best_val"] is None or val_loss < state["best_val"]:
+            state["best_val"], state["bad_epochs"] = val_loss, 0
+            self.save_adapter()
+            return False
+        state["bad_epochs"] += 1
+        if state["bad_epochs"] < self.config.patience:
+            return False
+        say(f"Validation loss has not improved for {state['bad_epochs']} epoch(s): stopping.")
+        run.message = "stopped early: validation loss stopped improving"
+        return True
+
+
+def _shown(loss: float | None) -> str:
+    return "-" if loss is None else f"{loss:.3f}"
