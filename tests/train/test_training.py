@@ -158,7 +158,7 @@ def test_train_command_applies_overrides_to_the_preset(
     [run] = list_runs(tmp_home)
     assert run.status == "completed" and run.step == 2 and run.dataset == "chats"
     assert run.config["rank"] == 4 and run.config["seq_len"] == 64
-    assert run.config["top_layers"] is None and run.config["max_minutes"] is None
+    assert run.config["top_layers"] == 0 and run.config["max_minutes"] == 0
 
 
 def test_resume_with_nothing_stopped_says_so(twin: Callable[..., Result]) -> None:

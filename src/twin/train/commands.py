@@ -66,8 +66,6 @@ def train(
     run_id: str | None,
     continue_training: bool,
     print_accelerate_config: bool,
-    top_layers: int | None,
-    max_minutes: float | None,
     **overrides: Any,
 ) -> None:
     """Fine-tune your twin with LoRA on this machine, with settings chosen for its hardware.
@@ -84,10 +82,6 @@ def train(
 
     if resume and continue_training:
         raise TwinError("--resume and --continue cannot be used together")
-    if top_layers is not None:
-        overrides["top_layers"] = top_layers or None
-    if max_minutes is not None:
-        overrides["max_minutes"] = max_minutes or None
     request = TrainRequest(
         dataset=dataset,
         base=base,

@@ -101,9 +101,10 @@ def estimate(
     body = max(parameters - vocab * hidden, parameters // 2)
     adapted = min(config.top_layers or layers, layers) / layers
     seconds = (2 + 2 * adapted) * body * tokens / (measured_flops(config.device) * EFFICIENCY)
-    limited = config.max_minutes is not None and seconds > config.max_minutes * 60
-    if limited and config.max_minutes is not None:
-        seconds = config.max_minutes * 60
+    limit = (config.max_minutes or 0) * 60
+    limited = 0 < limit < seconds
+    if limited:
+        seconds = limit
     return Estimate(seconds, memory, available_memory(config.device), limited)
 
 

@@ -29,7 +29,7 @@ class TrainConfig:
     target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
     """Which linear layers get an adapter."""
     top_layers: int | None = None
-    """Adapt only the last N transformer layers (None: all). The backward pass stops below the
+    """Adapt only the last N transformer layers (None or 0: all). The backward pass stops below the
     lowest adapted layer, so fewer layers train faster; the top layers carry most of a style."""
     batch_size: int = 4
     """Packed rows per optimizer step."""
@@ -47,7 +47,7 @@ class TrainConfig:
     """CPU threads for PyTorch."""
     seed: int = 0
     max_minutes: float | None = None
-    """Finish (keeping the adapter) once training has taken this long, epochs or not."""
+    """Finish (keeping the adapter) once training has taken this long (None or 0: no limit)."""
     save_every: int = 25
     """Write a checkpoint every this many steps (and at each epoch end and on stop)."""
 

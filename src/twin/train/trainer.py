@@ -216,7 +216,7 @@ class Trainer:
 
     def _out_of_time(self) -> bool:
         limit = self.config.max_minutes
-        return limit is not None and self.run.train_seconds >= limit * 60
+        return bool(limit) and self.run.train_seconds >= (limit or 0) * 60
 
     def _step(self, rows: list[data.Row]) -> float:
         """One optimizer step on `rows`; returns its loss per labelled token."""
