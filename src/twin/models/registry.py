@@ -68,7 +68,10 @@ def resolve_model(home: Home, name: str | None = None) -> Path:
     or a hub id (only when ``HF_HUB_OFFLINE`` is not set).
     """
     if name is None or name in ("default", DEFAULT_NAME):
-        return convert_gguf(packaged_gguf(), home.models / DEFAULT_NAME)
+        folder = home.models / DEFAULT_NAME
+        if (folder / "config.json").is_file():  # converted already; the wheel is not needed
+            return folder
+        return convert_gguf(packaged_gguf(), folder)
     entry = registered(home).get(name)
     return _resolve_source(home, entry.source if entry else name)
 
