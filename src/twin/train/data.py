@@ -16,10 +16,13 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twin.errors import TwinError
 from twin.home import Home
+
+if TYPE_CHECKING:
+    from twin.train.runs import Run
 
 IGNORE = -100
 """The label that tells the loss to skip a token."""
@@ -76,6 +79,19 @@ def dataset_hash(folder: Path) -> str:
                 for block in iter(lambda: handle.read(1 << 20), b""):
                     digest.update(block)
     return digest.hexdigest()
+
+
+def conversation_ids(folder: Path, parent: Run | None = None) -> list[int]:
+    """The vault conversations a dataset (and the run it continues) came from.
+
+    Read from the builder's ``stats.json``; a dataset made by hand has none to report.
+    """
+    try:
+        stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
+        ids = {int(i) for i in stats.get("conversation_ids", [])}
+    except (OSError, ValueError, TypeError):
+        ids = set()
+    return sorted(ids | set(parent.conversation_ids if parent else ()))
 
 
 def read_conversations(path: Path) -> list[Messages]:

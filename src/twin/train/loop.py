@@ -220,6 +220,7 @@ def train(
             dataset_hash=data.dataset_hash(plan.folder),
             config=config.to_json(),
             parent=plan.parent.id if plan.parent else None,
+            conversation_ids=data.conversation_ids(plan.folder, plan.parent),
             examples=len(examples),
         )
         seen = _seen(plan.parent) | {example.key for example in examples}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -14,6 +15,8 @@ from typing import Any, Literal
 from twin.errors import TwinError
 from twin.home import Home
 from twin.train.atomic import readable_folder, write_text
+from twin.vault.forget import Forgotten
+from twin.vault.vault import Vault
 
 Status = Literal["running", "stopped", "completed", "failed"]
 
@@ -38,6 +41,8 @@ class Run:
     status: Status = "running"
     parent: str | None = None
     """The run whose adapter this one continued from (`twin train --continue`)."""
+    conversation_ids: list[int] = field(default_factory=list)
+    """Vault conversations its examples came from (and its parent's): `twin forget` uses them."""
     epochs: list[dict[str, Any]] = field(default_factory=list)
     """Per epoch: epoch, steps, train_loss, val_loss."""
     step: int = 0
@@ -175,3 +180,17 @@ def latest_unfinished_run(home: Home) -> Run | None:
         run for run in list_runs(home) if run.status == "stopped" and run.checkpoint.is_file()
     ]
     return stopped[-1] if stopped else None
+
+
+def forget_runs(vault: Vault, gone: Forgotten) -> None:
+    """Delete every run trained on a conversation that `twin forget` touched.
+
+    A fine-tuned adapter can repeat what it was trained on, so it goes with its data.
+    """
+    if not gone.conversation_ids:
+        return
+    for run in list_runs(vault.home):
+        if gone.conversation_ids & set(run.conversation_ids):
+            shutil.rmtree(run.folder)
+            gone.derived.append(f"training run {run.id} (it learned from messages now forgotten)")
+

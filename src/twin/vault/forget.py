@@ -39,6 +39,7 @@ itself, so forgetting never depends on which modules happen to have been importe
 BUILT_IN_HOOKS = (
     "twin.dataset.store:forget_datasets",
     "twin.memory.forget:forget_message_passages",
+    "twin.train.runs:forget_runs",
 )
 
 
