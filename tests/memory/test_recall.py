@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from twin.memory.embeddings import Embedder
 from twin.memory.index import index_counts, index_notes
 from twin.memory.recall import fuse, keyword_query, recall
-from twin.memory.store import forget_notes, import_notes, list_notes
+from twin.memory.store import add_journal_entry, forget_notes, import_notes, list_notes
 from twin.vault import Vault
 
 
@@ -121,3 +123,21 @@ def test_reciprocal_rank_fusion_rewards_agreement() -> None:
     scores = fuse([1, 2, 3], [3, 1])
     assert max(scores, key=scores.__getitem__) == 1
     assert scores[3] > scores[2]
+
+
+def test_large_index_path_finds_what_the_exact_path_finds(
+    memory_vault: Vault, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    questions = ["what is the name of my cat?", "which musical instrument am I learning"]
+    exact = [top(memory_vault, embedder, q) for q in questions]
+    monkeypatch.setattr("twin.memory.recall.EXACT_LIMIT", 0)  # as on a million passages
+    assert [top(memory_vault, embedder, q) for q in questions] == exact
+
+
+def test_large_index_path_sees_passages_added_after_its_first_search(
+    memory_vault: Vault, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("twin.memory.recall.EXACT_LIMIT", 0)
+    assert "Pixel" in top(memory_vault, embedder, "what is the name of my cat?")
+    add_journal_entry(memory_vault, "My tortoise is called Ziggy.", embedder)
+    assert "Ziggy" in top(memory_vault, embedder, "which reptile lives with me")

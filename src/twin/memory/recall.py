@@ -6,6 +6,9 @@ reciprocal rank fusion, ``score = sum(1 / (RRF_K + rank))``, which needs no scor
 between the two. Up to `EXACT_LIMIT` passages the vector search is exact; above it a first scan
 over one bit per dimension (48 bytes a passage) picks `COARSE_CANDIDATES`, which are then
 ranked by their exact cosine distance, read from ``chunk_embeddings`` (one page a passage).
+The one-bit scan runs in numpy over a copy of the bits kept in memory for as long as the vault
+is open and unchanged (48 MB at a million passages), so a long-lived `twin serve` or
+`twin chat` pays the read once.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -88,6 +92,50 @@ def keyword_query(text: str) -> str | None:
     return " OR ".join(f'"{word}"' for word in unique) if unique else None
 
 
+@dataclass(frozen=True)
+class _Bits:
+    """The one-bit vectors of every passage, as read at one state of the vault."""
+
+    state: tuple[int, int]
+    ids: np.ndarray[Any, np.dtype[np.int64]]
+    words: np.ndarray[Any, np.dtype[np.uint64]]
+    """One row a passage: 384 bits as 6 unsigned 64-bit words."""
+
+
+_BITS: WeakKeyDictionary[Vault, _Bits] = WeakKeyDictionary()
+
+
+def _state(vault: Vault) -> tuple[int, int]:
+    """Changes whenever anyone writes to the vault: another connection, or this one."""
+    version = int(vault.db.execute("PRAGMA data_version").fetchone()[0])
+    return version, vault.db.total_changes
+
+
+def _bits(vault: Vault) -> _Bits:
+    cached = _BITS.get(vault)
+    state = _state(vault)
+    if cached is None or cached.state != state:
+        rows = vault.db.execute("SELECT rowid, coarse FROM chunk_vectors").fetchall()
+        ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+        words = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.uint64)
+        cached = _Bits(state, ids, words.reshape(len(rows), -1))
+        _BITS[vault] = cached
+    return cached
+
+
+def _coarse(vault: Vault, query: bytes, count: int) -> list[int]:
+    """The `count` passages nearest the query by Hamming distance between sign bits."""
+    bits = _bits(vault)
+    if not len(bits.ids):
+        return []
+    signs = vault.db.execute("SELECT vec_quantize_binary(?)", (query,)).fetchone()[0]
+    target = np.frombuffer(signs, dtype=np.uint64)
+    distances = np.bitwise_count(bits.words ^ target).sum(axis=1, dtype=np.uint16)
+    count = min(count, len(distances))
+    nearest = np.argpartition(distances, count - 1)[:count]
+    return [int(i) for i in bits.ids[nearest]]
+
+
 def _nearest(vault: Vault, query: bytes, depth: int) -> list[tuple[int, float]]:
     """``(chunk id, cosine distance)`` of the nearest passages, nearest first."""
     db = vault.db
@@ -100,13 +148,7 @@ def _nearest(vault: Vault, query: bytes, depth: int) -> list[tuple[int, float]]:
                 (query, depth),
             )
         ]
-    candidates = [
-        i
-        for (i,) in db.execute(
-            "SELECT rowid FROM chunk_vectors WHERE coarse MATCH vec_quantize_binary(?) AND k = ?",
-            (query, max(COARSE_CANDIDATES, depth)),
-        )
-    ]
+    candidates = _coarse(vault, query, max(COARSE_CANDIDATES, depth))
     return _distances(vault, query, candidates)[:depth]
 
 
