@@ -56,6 +56,7 @@ def test_a_supported_claim_is_kept(guards: Guards, sentence: str) -> None:
         "I took a pottery class last year.",
         "My cello teacher is called Marco.",  # close in meaning, but the name is invented
         "My cat is 12 years old.",  # a number no source gives
+        "the concert is on saturday 18 at 12:00.",  # no "I", but a date no source gives
     ],
 )
 def test_an_unsupported_claim_is_flagged_and_removed(guards: Guards, sentence: str) -> None:
@@ -95,3 +96,10 @@ def test_a_leak_split_across_two_sentences_is_blocked(guards: Guards) -> None:
 def test_seven_words_of_a_private_entry_may_pass(guards: Guards) -> None:
     kept, _ = guards.check("Something about the street where grandma lived.")
     assert kept
+
+
+def test_a_date_a_source_gives_is_kept_without_first_person(embedder: Embedder) -> None:
+    concert = passage("Concert: 13 December, parish hall in Alvalade. Arrive at 17:00.")
+    guards = Guards(embedder, [concert], Persona("Sam", "", []), [])
+    kept, verdicts = guards.check("The concert is on 13 December, arrive at 17:00.")
+    assert kept and verdicts[0].guard == "grounding" and verdicts[0].kept

@@ -1,8 +1,10 @@
 """Guards run on each sentence of a reply before anyone sees it.
 
-**Grounding.** A sentence is a *claim about the user* when it speaks in the first person (I,
-my, we…), is not a question, not an abstention, and has at least one content word beyond
-small talk ("I'd love to!" is not a claim; "I have a brother" is). A claim is *supported* when
+**Grounding.** A sentence is a *claim about the user* when it is not a question nor an
+abstention and either speaks in the first person (I, my, we…) with at least one content word
+beyond small talk ("I'd love to!" is not a claim; "I have a brother" is), or commits to a
+number: a date, a time, an age, an amount ("the concert is on the 18th at 12:00" is a claim
+about the user's life even without "I"). A claim is *supported* when
 one source, a recalled passage or the persona, both
 
 - says something close: cosine similarity of all-MiniLM-L6-v2 embeddings between the claim
@@ -91,10 +93,12 @@ def split_sentences(text: str) -> list[str]:
 
 
 def is_claim_about_user(sentence: str) -> bool:
-    """First person, not a question, not an abstention, and more than small talk."""
+    """Not a question nor an abstention; first person with more than small talk, or a number."""
     found = words(sentence)
     if not found or sentence.rstrip().endswith("?") or ABSTENTIONS.search(sentence):
         return False
+    if NUMBER.search(sentence):
+        return True
     if not FIRST_PERSON.intersection(found):
         return False
     return bool(content_words(sentence))

@@ -23,7 +23,7 @@ from twin.dataset.wordlists import WordLists, lists_path
 from twin.errors import TwinError
 from twin.vault.rules import parse_day
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 
 
 def _duration(_ctx: click.Context, _param: click.Parameter, value: str) -> int:

@@ -152,6 +152,7 @@ def import_command(
                 TimeElapsedColumn(),
                 console=notes,
                 transient=True,
+                disable=not notes.is_terminal,
             ) as bar:
                 task = bar.add_task(f"Reading {path.name}", total=None)
 
