@@ -1,7 +1,8 @@
-"""The words around a conversation that training and chat must share: persona line and opener.
+"""The words around a conversation in a training example: the persona line and the opener.
 
-The chat code builds its system message with `system_prompt` too, so the twin sees at chat time
-exactly the shape it was trained on.
+The chat code does not use `system_prompt` yet: at chat time the system message is
+`twin.chat.prompt.system_message` (persona, memory slot, rule), so training and chat prompts
+still differ in shape.
 """
 
 from __future__ import annotations
