@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from twin.dataset.examples import ExampleMaker
 from twin.dataset.formats import get_format
+from twin.dataset.notes_set import write_notes_set
 from twin.dataset.options import BuildOptions
 from twin.dataset.redaction import Redactor
 from twin.dataset.report import write_report
@@ -61,6 +62,15 @@ def _people(vault: Vault, me_ids: frozenset[int]) -> dict[int, list[str]]:
 
 def _tsv(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _write_review(redactor: Redactor | None, review: TextIO) -> None:
+    """Append the replacements made since the last call to the review file."""
+    if redactor is None:
+        return
+    for r in redactor.pending:
+        review.write(f"{r.placeholder}\t{r.kind}\t{_tsv(r.original)}\t{r.where}\n")
+    redactor.pending.clear()
 
 
 def _explain_empty(selection: Selection, messages_read: int) -> None:
@@ -122,14 +132,17 @@ def build_dataset(vault: Vault, options: BuildOptions) -> Built:
                         made += 1
                     spans.append(SessionSpan(session.key, session.start, session.end, made))
                     conversation_of.append(conversation.id)
-                    if redactor is not None:
-                        for r in redactor.pending:
-                            review.write(
-                                f"{r.placeholder}\t{r.kind}\t{_tsv(r.original)}\t{r.where}\n"
-                            )
-                        redactor.pending.clear()
+                    _write_review(redactor, review)
                 if sessionizer.messages_read > before:
                     read_ids.add(conversation.id)
+            note_ids: list[int] = []
+            note_characters = 0
+            if options.notes:
+                with _private(staging / "notes.jsonl") as notes_out:
+                    note_ids, note_characters = write_notes_set(vault, notes_out, redactor)
+                if not note_ids:
+                    (staging / "notes.jsonl").unlink()
+                _write_review(redactor, review)
         _explain_empty(selection, sessionizer.messages_read)
         if maker.targets_considered == 0:
             raise TwinError(
@@ -168,6 +181,7 @@ def build_dataset(vault: Vault, options: BuildOptions) -> Built:
             "input_sha256": _input_hash(input_digest, selection, options, lists),
             "messages_read": sessionizer.messages_read,
             "conversation_ids": sorted(read_ids),
+            "notes": {"entries": len(note_ids), "characters": note_characters, "ids": note_ids},
             "titles": {c.id: maker.title(c) for c in selection.conversations},
             "sources": {c.id: c.source for c in selection.conversations},
             "per_conversation": per_conversation,

@@ -60,6 +60,19 @@ def render_card(stats: dict[str, Any]) -> str:
                     "every replacement made: placeholder, kind, original, where",
                     stats["hashes"]["files"]["redactions.tsv"][:16],
                 ),
+                *(
+                    [
+                        (
+                            "notes.jsonl",
+                            f"{stats['notes']['entries']:,} journal entries and notes (not "
+                            'private ones) as plain text, {"text": …} a line, for continued '
+                            "pre-training",
+                            stats["hashes"]["files"]["notes.jsonl"][:16],
+                        )
+                    ]
+                    if stats["notes"]["entries"]
+                    else []
+                ),
                 ("stats.json", "these figures, machine-readable", ""),
                 ("lengths.png", "histogram of example lengths", ""),
             ],

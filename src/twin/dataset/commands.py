@@ -123,6 +123,12 @@ def dataset() -> None:
     is_flag=True,
     help="Also drop replies that say little alone (ok, haha, an emoji).",
 )
+@click.option(
+    "--notes/--no-notes",
+    default=True,
+    show_default=True,
+    help="Also write notes.jsonl: your journal and notes (not private ones) as plain text.",
+)
 @pass_state
 def build_command(
     state: State,
@@ -142,6 +148,7 @@ def build_command(
     max_repeats: int,
     disabled: tuple[str, ...],
     low_information: bool,
+    notes: bool,
 ) -> None:
     """Build a dataset from your vault: your own turns as targets, the turns before as context.
 
@@ -164,6 +171,7 @@ def build_command(
         max_repeats=max_repeats,
         disabled=disabled,
         low_information=low_information,
+        notes=notes,
     )
     started = time.perf_counter()
     with state.open_vault() as vault:
@@ -192,6 +200,11 @@ def build_command(
         )
     else:
         console.print("[yellow]Not redacted: the files hold names and numbers as written.[/yellow]")
+    if stats["notes"]["entries"]:
+        console.print(
+            f"notes.jsonl: {stats['notes']['entries']:,} journal entries and notes as plain text, "
+            "for continued pre-training."
+        )
     console.print(f"Files in {built.folder}; read card.md first.")
 
 

@@ -85,6 +85,8 @@ class BuildOptions:
     """Filters switched off."""
     low_information: bool = False
     """Also drop targets that carry little (ok, haha, emoji only)."""
+    notes: bool = True
+    """Also write notes.jsonl: non-private journal entries and notes, for continued pre-training."""
 
     def __post_init__(self) -> None:
         check_name(self.name)

@@ -26,7 +26,7 @@ from twin.dataset.tokens import TokenCounter
 from twin.vault.vault import Vault
 
 HISTOGRAM_BINS = 32
-DATA_FILES = ("train.jsonl", "val.jsonl", "redactions.tsv")
+DATA_FILES = ("train.jsonl", "val.jsonl", "notes.jsonl", "redactions.tsv")
 
 
 def file_sha256(path: Path) -> str:
@@ -146,7 +146,7 @@ def write_report(
     ]
     hist = histogram(tokens, options.max_tokens)
     plot_lengths(folder / "lengths.png", hist, counter.method)
-    files = {name: file_sha256(folder / name) for name in DATA_FILES}
+    files = {name: file_sha256(folder / name) for name in DATA_FILES if (folder / name).exists()}
     output = hashlib.sha256()
     for name in ("train.jsonl", "val.jsonl"):
         output.update(files[name].encode())
@@ -207,6 +207,7 @@ def write_report(
         },
         "conversations": conversations,
         "conversation_ids": extra["conversation_ids"],
+        "notes": extra["notes"],
         "imports": _imports(vault, extra["conversation_ids"]),
         "estimates": estimates(train_tokens),
         "hashes": {"input": extra["input_sha256"], "output": output.hexdigest(), "files": files},

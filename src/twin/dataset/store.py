@@ -13,7 +13,7 @@ from twin.home import Home
 from twin.vault.forget import Forgotten
 from twin.vault.vault import Vault
 
-EXPORTED = ("train.jsonl", "val.jsonl", "card.md", "stats.json", "lengths.png")
+EXPORTED = ("train.jsonl", "val.jsonl", "notes.jsonl", "card.md", "stats.json", "lengths.png")
 
 
 def dataset_names(home: Home) -> list[str]:
@@ -57,14 +57,16 @@ def export_dataset(home: Home, name: str, destination: Path) -> list[Path]:
 
 
 def forget_datasets(vault: Vault, gone: Forgotten) -> None:
-    """Delete every dataset built from a conversation that `forget` touched."""
-    if not gone.conversation_ids:
+    """Delete every dataset built from a conversation or note that `forget` touched."""
+    if not gone.conversation_ids and not gone.note_ids:
         return
     for name in dataset_names(vault.home):
         try:
-            used = set(load_stats(vault.home, name)["conversation_ids"])
-        except (ValueError, KeyError, TypeError, TwinError):
-            used = set(gone.conversation_ids)  # can't tell what it holds: forgetting wins
-        if used & gone.conversation_ids:
+            stats = load_stats(vault.home, name)
+            chats = set(stats["conversation_ids"])
+            notes = set(stats.get("notes", {}).get("ids", []))
+        except (ValueError, KeyError, TypeError, AttributeError, TwinError):
+            chats, notes = gone.conversation_ids, gone.note_ids  # can't tell: forgetting wins
+        if chats & gone.conversation_ids or notes & gone.note_ids:
             shutil.rmtree(vault.home.datasets / name)
-            gone.derived.append(f"dataset {name} (it held messages now forgotten)")
+            gone.derived.append(f"dataset {name} (it held records now forgotten)")

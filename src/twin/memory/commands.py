@@ -124,6 +124,8 @@ def journal_forget(state: State, entry_ids: tuple[int, ...], everything: bool, y
             vault, note_ids=entry_ids, kind=NoteKind.JOURNAL if everything else None
         )
     console.print(f"Forgot {gone.notes} entries and {gone.passages} recall passages.")
+    for line in gone.derived:
+        console.print(f"  also removed {line}")
 
 
 @click.group()
@@ -199,6 +201,8 @@ def notes_forget(state: State, note_ids: tuple[int, ...], import_id: int | None,
         f"Forgot {gone.notes} notes, {gone.passages} recall passages and "
         f"{gone.imports} import records."
     )
+    for line in gone.derived:
+        console.print(f"  also removed {line}")
 
 
 @click.command(name="recall")

@@ -20,6 +20,8 @@ from twin.memory.embeddings import Embeds
 from twin.memory.index import IndexSummary, index_notes
 from twin.memory.records import Note, NoteKind
 from twin.memory.sources import read_notes
+from twin.vault.forget import Forgotten
+from twin.vault.forget import hooks as forget_hooks
 from twin.vault.vault import Vault
 
 
@@ -201,6 +203,8 @@ class NotesForgotten:
     notes: int = 0
     passages: int = 0
     imports: int = 0
+    derived: list[str] = field(default_factory=list)
+    """Other things made from those notes and removed with them (datasets)."""
 
 
 def forget_notes(
@@ -250,5 +254,9 @@ def forget_notes(
                 ).rowcount
         gone.passages = passages_before - db.execute("SELECT count(*) FROM chunks").fetchone()[0]
         db.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('optimize')")
+        derived = Forgotten(notes=gone.notes, note_ids=ids)
+        for hook in forget_hooks():
+            hook(vault, derived)
+        gone.derived = derived.derived
     vault.checkpoint()
     return gone

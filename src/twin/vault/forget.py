@@ -24,6 +24,7 @@ class Forgotten:
     derived: list[str] = field(default_factory=list)
     """Human descriptions of derived data removed (datasets, recall entries…)."""
     conversation_ids: set[int] = field(default_factory=set)
+    note_ids: set[int] = field(default_factory=set)
 
     def total(self) -> int:
         return self.messages + self.notes + self.conversations + self.people + self.imports
@@ -130,6 +131,7 @@ def forget(
                 [import_id],
             )
             db.execute("DELETE FROM messages WHERE import_id = ?", (import_id,))
+            gone.note_ids |= _ids(vault, "SELECT id FROM notes WHERE import_id = ?", [import_id])
             db.execute("DELETE FROM notes WHERE import_id = ?", (import_id,))
             db.execute("DELETE FROM imports WHERE id = ?", (import_id,))
             gone.imports += 1
@@ -140,11 +142,15 @@ def forget(
                 [before.isoformat()],
             )
             db.execute("DELETE FROM messages WHERE sort_key < ?", (before.isoformat(),))
+            gone.note_ids |= _ids(
+                vault, "SELECT id FROM notes WHERE created_at < ?", [before.isoformat()]
+            )
             db.execute("DELETE FROM notes WHERE created_at < ?", (before.isoformat(),))
         for conversation_id in doomed_conversations:
             db.execute("DELETE FROM messages WHERE conversation_id = ?", (conversation_id,))
         gone.conversation_ids |= doomed_conversations
         if source:
+            gone.note_ids |= _ids(vault, "SELECT id FROM notes WHERE source = ?", [source])
             db.execute("DELETE FROM notes WHERE source = ?", (source,))
             gone.imports += db.execute("DELETE FROM imports WHERE source = ?", (source,)).rowcount
             db.execute("DELETE FROM aliases WHERE source = ?", (source,))
