@@ -99,7 +99,8 @@ class _Bits:
     state: tuple[int, int]
     ids: np.ndarray[Any, np.dtype[np.int64]]
     words: np.ndarray[Any, np.dtype[np.uint64]]
-    """One row a passage: 384 bits as 6 unsigned 64-bit words."""
+    """384 bits a passage as 6 unsigned 64-bit words, stored word-major (6 rows of N), so
+    each step of the scan runs over contiguous memory."""
 
 
 _BITS: WeakKeyDictionary[Vault, _Bits] = WeakKeyDictionary()
@@ -118,7 +119,7 @@ def _bits(vault: Vault) -> _Bits:
         rows = vault.db.execute("SELECT rowid, coarse FROM chunk_vectors").fetchall()
         ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
         words = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.uint64)
-        cached = _Bits(state, ids, words.reshape(len(rows), -1))
+        cached = _Bits(state, ids, np.ascontiguousarray(words.reshape(len(rows), -1).T))
         _BITS[vault] = cached
     return cached
 
@@ -130,7 +131,9 @@ def _coarse(vault: Vault, query: bytes, count: int) -> list[int]:
         return []
     signs = vault.db.execute("SELECT vec_quantize_binary(?)", (query,)).fetchone()[0]
     target = np.frombuffer(signs, dtype=np.uint64)
-    distances = np.bitwise_count(bits.words ^ target).sum(axis=1, dtype=np.uint16)
+    distances = np.zeros(len(bits.ids), dtype=np.uint16)
+    for row, word in zip(bits.words, target, strict=True):
+        distances += np.bitwise_count(row ^ word)
     count = min(count, len(distances))
     nearest = np.argpartition(distances, count - 1)[:count]
     return [int(i) for i in bits.ids[nearest]]
