@@ -193,4 +193,3 @@ def forget_runs(vault: Vault, gone: Forgotten) -> None:
         if gone.conversation_ids & set(run.conversation_ids):
             shutil.rmtree(run.folder)
             gone.derived.append(f"training run {run.id} (it learned from messages now forgotten)")
-
