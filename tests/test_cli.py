@@ -134,3 +134,14 @@ def test_sources_lists_each_import_with_its_file_and_hash(twin: Twin, vault_home
     rows = json.loads(twin("sources", "--json").stdout)
     assert rows[0]["file_name"] == str(ANN.resolve())
     assert len(rows[0]["file_sha256"]) == 64 and rows[0]["messages_kept"] == 7
+
+
+def test_notes_imports_count_in_sources_and_stats(
+    twin: Twin, vault_home: Home, tmp_path: Path
+) -> None:
+    journal = tmp_path / "journal.jsonl"
+    journal.write_text('{"date": "2024-01-10T20:00:00", "text": "Tuned the cello."}\n')
+    twin("journal", "import", str(journal))
+    rows = json.loads(twin("sources", "--json").stdout)
+    assert (rows[0]["notes_kept"], rows[0]["messages_kept"]) == (1, 0)
+    assert json.loads(twin("stats", "--json").stdout)["notes"] == 1

@@ -203,8 +203,10 @@ def sources(state: State, as_json: bool) -> None:
     with state.open_vault() as vault:
         rows = list(
             vault.rows(
-                "SELECT imports.*, (SELECT count(*) FROM messages WHERE import_id = imports.id) "
-                "AS messages_kept FROM imports ORDER BY id"
+                "SELECT imports.*, "
+                "(SELECT count(*) FROM messages WHERE import_id = imports.id) AS messages_kept, "
+                "(SELECT count(*) FROM notes WHERE import_id = imports.id) AS notes_kept "
+                "FROM imports ORDER BY id"
             )
         )
     if as_json:
@@ -218,13 +220,13 @@ def sources(state: State, as_json: bool) -> None:
         table.add_row(
             str(row["id"]),
             str(row["source"]),
-            str(row["imported_at"]),
+            str(row["imported_at"])[:16].replace("T", " "),
             Path(str(row["file_name"])).name,
             str(row["file_sha256"])[:12],
             str(row["added"]),
             str(row["already_there"]),
             str(row["skipped"]),
-            str(row["messages_kept"]),
+            str(int(str(row["messages_kept"])) + int(str(row["notes_kept"]))),
         )
     console.print(table)
 
@@ -274,7 +276,8 @@ def stats(state: State, as_json: bool) -> None:
         return
     console.print(
         f"[bold]{counts['messages']:,}[/bold] messages in {counts['conversations']:,} "
-        f"conversations with {counts['people']:,} people, from {counts['imports']:,} imports"
+        f"conversations with {counts['people']:,} people; {counts['notes']:,} notes and "
+        f"journal entries; from {counts['imports']:,} imports"
     )
     if first:
         console.print(f"from {first[:10]} to {last[:10]}")

@@ -53,6 +53,7 @@ class Vault(AbstractContextManager["Vault"]):
         """How many of each kind of record the vault holds."""
         tables = {
             "messages": "messages",
+            "notes": "notes",
             "conversations": "conversations",
             "people": "people",
             "imports": "imports",
