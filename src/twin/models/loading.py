@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,11 +32,13 @@ def load_model(
     """The causal LM and tokenizer in model folder `path`, in eval mode on `device`."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils.logging import disable_progress_bar
 
     device = device or best_device()
     dtype = torch.bfloat16 if device == "cuda" and torch.cuda.is_bf16_supported() else torch.float32
     try:
         tokenizer = AutoTokenizer.from_pretrained(path)
+        disable_progress_bar()  # type: ignore[no-untyped-call]  # noise when a chat starts
         model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
     except (OSError, ValueError) as error:
         raise TwinError(f"{path}: cannot load this model ({error})") from None
@@ -71,7 +74,10 @@ def merge_adapter(model: PreTrainedModel, adapter_dir: Path) -> PreTrainedModel:
     """`model` with the LoRA adapter in `adapter_dir` folded into its weights."""
     from peft import PeftModel
 
-    peft_model = PeftModel.from_pretrained(model, adapter_dir)
+    with warnings.catch_warnings():
+        # PEFT calls a Transformers method Transformers has deprecated: nothing the user can act on.
+        warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
+        peft_model = PeftModel.from_pretrained(model, adapter_dir)
     merged: PreTrainedModel = peft_model.merge_and_unload()
     merged.eval()  # type: ignore[no-untyped-call]
     return merged
