@@ -571,7 +571,7 @@ def test_truncated_zip_is_bad_input(tmp_path: Path) -> None:
     whole = zip_of(tmp_path, "whole.zip", {"_chat.txt": chat}).read_bytes()
     cut = tmp_path / "cut.zip"
     cut.write_bytes(whole[: len(whole) // 2])
-    with pytest.raises(BadInput):
+    with pytest.raises(BadInput, match="cut short"):
         parse(cut)
 
 

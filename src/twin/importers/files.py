@@ -28,6 +28,8 @@ class SourceFile:
         self._zip: zipfile.ZipFile | None = None
         if self.path.is_file() and zipfile.is_zipfile(self.path):
             self._zip = self._open_zip()
+        elif self.path.is_file() and self.head(4) == b"PK\x03\x04":
+            raise BadInput(self.path, "a zip archive that cannot be read; is it cut short?")
 
     @property
     def is_zip(self) -> bool:

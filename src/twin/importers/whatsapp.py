@@ -410,10 +410,6 @@ def _first_nonblank(text: str) -> str | None:
 def _chat_member(source: SourceFile) -> str | None:
     """The chat text inside a zip or folder (None for a plain file)."""
     if not source.is_zip and not source.is_dir:
-        if source.head(4) == b"PK\x03\x04":
-            raise BadInput(
-                source.path, "looks like a zip archive but cannot be read; is it cut short?"
-            )
         return None
     texts = [
         name
