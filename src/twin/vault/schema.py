@@ -60,7 +60,7 @@ def m001_records(db: Connection) -> None:
         );
         CREATE TABLE messages (
             id INTEGER PRIMARY KEY,
-            uid BLOB NOT NULL UNIQUE,       -- hash of its identity: makes import idempotent
+            uid BLOB NOT NULL,              -- hash of its identity: makes import idempotent
             conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
             sender_id INTEGER REFERENCES people(id) ON DELETE SET NULL,
             sent_at TEXT NOT NULL,          -- ISO 8601, with the offset when the source gives it
@@ -73,7 +73,10 @@ def m001_records(db: Connection) -> None:
             edited INTEGER NOT NULL DEFAULT 0,
             import_id INTEGER NOT NULL REFERENCES imports(id) ON DELETE CASCADE
         );
-        CREATE INDEX messages_conversation_time ON messages(conversation_id, sort_key);
+        -- One index both orders a conversation by time and makes a message's identity unique.
+        -- (uid alone would do for uniqueness, but random keys make every insert touch a new
+        -- page; within a conversation and moment, inserts arrive nearly in index order.)
+        CREATE UNIQUE INDEX messages_identity ON messages(conversation_id, sort_key, uid);
         CREATE INDEX messages_sender ON messages(sender_id);
         CREATE INDEX messages_import ON messages(import_id);
         CREATE VIRTUAL TABLE messages_fts USING fts5(
