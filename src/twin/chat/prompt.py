@@ -1,10 +1,10 @@
 """The one prompt layout the twin speaks through: persona, memory slot, conversation.
 
-The system message holds, in order: who the twin is (`persona_block`), then the memory slot
-(`memory_block`), then the rule to say only what those support. The conversation follows as
-chat turns. The dataset builder can put the same `memory_block` into training examples
-(appended to its own system prompt, after a blank line) so that what the model sees in
-training and at chat time match.
+The system message holds, in order: who the twin is (`persona_block`, then, in training
+examples, where the conversation takes place), the memory slot (`memory_block`), then the rule
+to say only what those support. The conversation follows as chat turns. `twin dataset build
+--memory` writes training examples with this same system message, recalled for each example
+the way chat recalls, so that what the model sees in training and at chat time match.
 """
 
 from __future__ import annotations
@@ -67,9 +67,12 @@ def persona_block(persona: Persona) -> str:
     return "\n".join(lines)
 
 
-def system_message(persona: Persona, passages: Sequence[Remembered]) -> str:
-    """The whole system message: persona, memory slot, rule."""
-    return f"{persona_block(persona)}\n\n{memory_block(passages)}\n\n{RULE}"
+def system_message(
+    persona: Persona, passages: Sequence[Remembered], setting: str | None = None
+) -> str:
+    """The whole system message: persona (and the setting, when known), memory slot, rule."""
+    who = persona_block(persona) + (f"\n{setting}" if setting else "")
+    return f"{who}\n\n{memory_block(passages)}\n\n{RULE}"
 
 
 def build_messages(

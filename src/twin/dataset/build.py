@@ -102,7 +102,14 @@ def build_dataset(vault: Vault, options: BuildOptions) -> Built:
         else None
     )
     sessionizer = Sessionizer(options, selection.me_ids)
-    maker = ExampleMaker(options, selection, counter, redactor)
+    memory = None
+    if options.memory:
+        from twin.dataset.memory_slot import MemorySlot
+
+        memory = MemorySlot(
+            vault, selection.me, redactor.redact if redactor else lambda text, _where: text
+        )
+    maker = ExampleMaker(options, selection, counter, redactor, memory)
 
     vault.home.datasets.mkdir(parents=True, exist_ok=True, mode=0o700)
     staging = vault.home.datasets / f".{options.name}.building"

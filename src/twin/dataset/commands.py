@@ -124,6 +124,12 @@ def dataset() -> None:
     help="Also drop replies that say little alone (ok, haha, an emoji).",
 )
 @click.option(
+    "--memory",
+    is_flag=True,
+    help="Give each example the system message chat uses: your persona, the passages of your "
+    "notes recalled for it, and the rule to say only what they support (longer examples).",
+)
+@click.option(
     "--notes/--no-notes",
     default=True,
     show_default=True,
@@ -148,6 +154,7 @@ def build_command(
     max_repeats: int,
     disabled: tuple[str, ...],
     low_information: bool,
+    memory: bool,
     notes: bool,
 ) -> None:
     """Build a dataset from your vault: your own turns as targets, the turns before as context.
@@ -171,6 +178,7 @@ def build_command(
         max_repeats=max_repeats,
         disabled=disabled,
         low_information=low_information,
+        memory=memory,
         notes=notes,
     )
     started = time.perf_counter()

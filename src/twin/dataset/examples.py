@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from twin.dataset.formats import Example
 from twin.dataset.options import BuildOptions
@@ -20,6 +21,9 @@ from twin.dataset.redaction import Redactor
 from twin.dataset.selection import Conversation, Selection
 from twin.dataset.sessions import Line, Session, Turn
 from twin.dataset.tokens import MESSAGE_OVERHEAD, TokenCounter
+
+if TYPE_CHECKING:
+    from twin.dataset.memory_slot import MemorySlot
 
 _NOT_WORD = re.compile(r"[\W_]+")
 _DIGIT = re.compile(r"\d+")
@@ -70,8 +74,10 @@ class ExampleMaker:
         selection: Selection,
         counter: TokenCounter,
         redactor: Redactor | None,
+        memory: MemorySlot | None = None,
     ) -> None:
         self.options = options
+        self.memory = memory
         self.selection = selection
         self.counter = counter
         self.redactor = redactor
@@ -150,18 +156,27 @@ class ExampleMaker:
         start = Line("user", "", first, first, self.counter.count(first) + MESSAGE_OVERHEAD)
         return system, start
 
+    def _system(self, persona: Line, before: list[Turn]) -> Line:
+        """The persona line, or with `--memory` the whole chat-time system message."""
+        if self.memory is None:
+            return persona
+        query = next((turn.text for turn in reversed(before) if not turn.is_me), "")
+        text = self.memory.system(persona.text, query)
+        return Line("system", "", text, text, self.counter.count(text) + MESSAGE_OVERHEAD)
+
     def examples(self, session: Session) -> Iterator[Example]:
         """One example for each of your turns that passes the target filters."""
         if not any(turn.is_me for turn in session.turns):
             return
-        system, start = self._persona(session)
+        persona, start = self._persona(session)
         group = session.conversation.is_group
         turns = session.turns
-        budget = self.options.max_tokens - system.tokens
         for index, turn in enumerate(turns):
             if not turn.is_me:
                 continue
             self.targets_considered += 1
+            system = self._system(persona, turns[:index])
+            budget = self.options.max_tokens - system.tokens
             dropped = self._early_filter(turn)
             target = None
             if dropped is None:

@@ -85,6 +85,8 @@ class BuildOptions:
     """Filters switched off."""
     low_information: bool = False
     """Also drop targets that carry little (ok, haha, emoji only)."""
+    memory: bool = False
+    """Give each example the system message chat uses: persona, recalled passages, rule."""
     notes: bool = True
     """Also write notes.jsonl: non-private journal entries and notes, for continued pre-training."""
 

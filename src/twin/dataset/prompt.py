@@ -1,8 +1,8 @@
 """The words around a conversation in a training example: the persona line and the opener.
 
-The chat code does not use `system_prompt` yet: at chat time the system message is
-`twin.chat.prompt.system_message` (persona, memory slot, rule), so training and chat prompts
-still differ in shape.
+By default an example's system message is just the persona line. With ``--memory`` it is the
+message chat uses (`twin.chat.prompt.system_message`: persona, memory slot, rule) with this
+line as the setting; see `twin.dataset.memory_slot`.
 """
 
 from __future__ import annotations
