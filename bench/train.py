@@ -114,12 +114,13 @@ def run_plain(dataset: Path, seconds: float, threads: int, same_lora: bool) -> d
     import random
 
     import torch
-    from peft import LoraConfig, get_peft_model
+    from peft import get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from twin.home import Home, default_home
     from twin.models.registry import resolve_model
     from twin.train import data
+    from twin.train.loop import lora_config
     from twin.train.presets import preset
 
     config = preset("cpu").override(threads=threads)
@@ -129,15 +130,7 @@ def run_plain(dataset: Path, seconds: float, threads: int, same_lora: bool) -> d
     tokenizer = AutoTokenizer.from_pretrained(folder)
     model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
     layers = model.config.num_hidden_layers
-    top = min(config.top_layers or layers, layers) if same_lora else layers
-    lora = LoraConfig(
-        r=config.rank,
-        layers_to_transform=list(range(layers - top, layers)),
-        lora_alpha=config.alpha,
-        lora_dropout=config.dropout,
-        target_modules=list(config.target_modules),
-        task_type="CAUSAL_LM",
-    )
+    lora = lora_config(config, layers, config.top_layers if same_lora else None)
     model = get_peft_model(model, lora)
     examples = data.tokenize_all(
         tokenizer, data.read_conversations(dataset / "train.jsonl"), config.seq_len

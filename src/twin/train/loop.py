@@ -73,13 +73,12 @@ def _load_base(base_dir: Path, config: TrainConfig) -> Any:
     return model
 
 
-def _with_adapter(model: Any, config: TrainConfig, start_from: Path | None) -> Any:
-    from peft import LoraConfig, get_peft_model, set_peft_model_state_dict
-    from safetensors.torch import load_file
+def lora_config(config: TrainConfig, layers: int, top: int | None = None) -> Any:
+    """The PEFT LoRA settings of `config`, adapting the last `top` of `layers` (all when None)."""
+    from peft import LoraConfig
 
-    layers = int(model.config.num_hidden_layers)
-    top = min(config.top_layers or layers, layers)
-    lora = LoraConfig(
+    top = min(top or layers, layers)
+    return LoraConfig(
         r=config.rank,
         layers_to_transform=list(range(layers - top, layers)),
         lora_alpha=config.alpha,
@@ -87,7 +86,14 @@ def _with_adapter(model: Any, config: TrainConfig, start_from: Path | None) -> A
         target_modules=list(config.target_modules),
         task_type="CAUSAL_LM",
     )
-    model = get_peft_model(model, lora)
+
+
+def _with_adapter(model: Any, config: TrainConfig, start_from: Path | None) -> Any:
+    from peft import get_peft_model, set_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    layers = int(model.config.num_hidden_layers)
+    model = get_peft_model(model, lora_config(config, layers, config.top_layers))
     if start_from is not None:
         set_peft_model_state_dict(model, load_file(start_from / "adapter_model.safetensors"))
     return model
