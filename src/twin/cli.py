@@ -16,6 +16,7 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 COMMAND_MODULES = [
     "twin.vault.commands",
+    "twin.vault.ownership",
     "twin.dataset.commands",
     "twin.memory.commands",
     "twin.chat.commands",

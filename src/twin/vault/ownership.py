@@ -1,0 +1,227 @@
+"""Commands for owning what the vault holds: sources, stats, rules, forget and export."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from twin.context import State, pass_state
+from twin.errors import TwinError
+from twin.vault.export import export_vault
+from twin.vault.forget import forget
+from twin.vault.people import my_names
+from twin.vault.rules import RULE_KINDS, add_rule, list_rules, parse_day, remove_rule
+
+console = Console(highlight=False, soft_wrap=True)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_state
+def sources(state: State, as_json: bool) -> None:
+    """List every import: what, when, from which file, and how many messages it brought."""
+    with state.open_vault() as vault:
+        rows = list(
+            vault.rows(
+                "SELECT imports.*, "
+                "(SELECT count(*) FROM messages WHERE import_id = imports.id) AS messages_kept, "
+                "(SELECT count(*) FROM notes WHERE import_id = imports.id) AS notes_kept "
+                "FROM imports ORDER BY id"
+            )
+        )
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        console.print("Nothing imported yet. Try `twin import EXPORT`.")
+        return
+    table = Table("#", "source", "imported", "file", "sha256", "new", "already", "skipped", "kept")
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            str(row["source"]),
+            str(row["imported_at"])[:10],
+            Path(str(row["file_name"])).name,
+            str(row["file_sha256"])[:8],
+            str(row["added"]),
+            str(row["already_there"]),
+            str(row["skipped"]),
+            str(int(str(row["messages_kept"])) + int(str(row["notes_kept"]))),
+        )
+    console.print(table)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@pass_state
+def stats(state: State, as_json: bool) -> None:
+    """Show what your vault holds: messages, conversations, people and imports."""
+    with state.open_vault() as vault:
+        counts = vault.counts()
+        by_source = dict(
+            vault.db.execute(
+                "SELECT source, count(*) FROM messages JOIN conversations "
+                "ON conversations.id = conversation_id GROUP BY source ORDER BY source"
+            ).fetchall()
+        )
+        by_kind = dict(
+            vault.db.execute("SELECT kind, count(*) FROM messages GROUP BY kind ORDER BY kind")
+        )
+        mine = vault.db.execute(
+            "SELECT count(*) FROM messages JOIN people ON people.id = sender_id WHERE is_me = 1"
+        ).fetchone()[0]
+        first, last = vault.db.execute(
+            "SELECT min(sort_key), max(sort_key) FROM messages"
+        ).fetchone()
+        conversations = list(
+            vault.rows(
+                "SELECT conversations.id, source, title, count(messages.id) AS messages "
+                "FROM conversations LEFT JOIN messages ON conversation_id = conversations.id "
+                "GROUP BY conversations.id ORDER BY messages DESC, title"
+            )
+        )
+        me = my_names(vault)
+    report = {
+        **counts,
+        "my_messages": mine,
+        "me": me,
+        "by_source": by_source,
+        "by_kind": by_kind,
+        "first": first,
+        "last": last,
+        "conversation_list": conversations,
+    }
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    console.print(
+        f"[bold]{counts['messages']:,}[/bold] messages in {counts['conversations']:,} "
+        f"conversations with {counts['people']:,} people; {counts['notes']:,} notes and "
+        f"journal entries; from {counts['imports']:,} imports"
+    )
+    if first:
+        console.print(f"from {first[:10]} to {last[:10]}")
+    console.print(
+        f"You: {', '.join(me) if me else 'not yet known (twin me NAME)'}; "
+        f"{mine:,} messages are yours"
+    )
+    for name, count in by_source.items():
+        console.print(f"  {name}: {count:,} messages")
+    for row in conversations[:15]:
+        console.print(f"  [{row['source']}] {row['title']}: {row['messages']:,}")
+
+
+@click.group()
+def rules() -> None:
+    """List, add and remove your standing consent rules.
+
+    Rules are checked on every import and every dataset build.
+    """
+
+
+@rules.command(name="list")
+@pass_state
+def rules_list(state: State) -> None:
+    """Show the rules in force."""
+    with state.open_vault() as vault:
+        found = list_rules(vault)
+    if not found:
+        console.print("No rules yet. Kinds of rule: " + ", ".join(RULE_KINDS))
+    for rule in found:
+        console.print(f"{rule.id}. {rule.kind} {rule.value}  (since {rule.created_at[:10]})")
+
+
+@rules.command(name="add")
+@click.argument("kind", type=click.Choice(list(RULE_KINDS)))
+@click.argument("value")
+@pass_state
+def rules_add(state: State, kind: str, value: str) -> None:
+    """Add a rule, e.g. `twin rules add exclude-contact "Ann"`.
+
+    \b
+    exclude-contact NAME         never collect or use messages from NAME, nor 1:1 chats with them
+    exclude-conversation TITLE   never collect or use this conversation
+    exclude-source SOURCE        never collect or use anything from this source
+    exclude-before YYYY-MM-DD    nothing sent before this day
+    exclude-after YYYY-MM-DD     nothing sent after this day
+    """
+    with state.open_vault() as vault, vault.transaction():
+        rule = add_rule(vault, kind, value)
+    console.print(
+        f"Rule {rule.id}: {rule.kind} {rule.value}. It applies to future imports and "
+        "datasets; `twin forget` removes what is already stored."
+    )
+
+
+@rules.command(name="remove")
+@click.argument("rule_id", type=int)
+@pass_state
+def rules_remove(state: State, rule_id: int) -> None:
+    """Remove the rule with this number (see `twin rules list`)."""
+    with state.open_vault() as vault, vault.transaction():
+        rule = remove_rule(vault, rule_id)
+    console.print(f"Removed rule {rule.id}: {rule.kind} {rule.value}.")
+
+
+@click.command(name="forget")
+@click.option("--contact", help="A person: their messages, 1:1 chats with them, and them.")
+@click.option("--conversation", help="A conversation, by title or id.")
+@click.option("--source", help="Everything from one source, e.g. whatsapp.")
+@click.option(
+    "--import", "import_id", type=int, help="What one import brought (see `twin sources`)."
+)
+@click.option("--before", metavar="YYYY-MM-DD", help="Everything sent before this day.")
+@click.option("--yes", is_flag=True, help="Don't ask for confirmation.")
+@pass_state
+def forget_command(
+    state: State,
+    contact: str | None,
+    conversation: str | None,
+    source: str | None,
+    import_id: int | None,
+    before: str | None,
+    yes: bool,
+) -> None:
+    """Delete records, and everything derived from them, for good."""
+    if not yes:
+        if not sys.stdin.isatty():
+            raise TwinError("forgetting cannot be undone: add --yes to confirm")
+        click.confirm("This deletes for good. Go on?", abort=True)
+    with state.open_vault() as vault:
+        gone = forget(
+            vault,
+            contact=contact,
+            conversation=conversation,
+            source=source,
+            import_id=import_id,
+            before=parse_day(before, "--before") if before else None,
+        )
+    console.print(
+        f"Forgot {gone.messages:,} messages, {gone.notes:,} notes, "
+        f"{gone.conversations:,} conversations, {gone.people:,} people and "
+        f"{gone.imports:,} import records."
+    )
+    for line in gone.derived:
+        console.print(f"  also removed {line}")
+
+
+@click.command(name="export")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@pass_state
+def export_command(state: State, path: Path) -> None:
+    """Write everything the vault holds to PATH as JSON Lines (not encrypted)."""
+    with state.open_vault() as vault:
+        counts = export_vault(vault, path)
+    summary = ", ".join(f"{n:,} {kind}s" for kind, n in counts.items())
+    console.print(f"Wrote {summary} to {path}. This file is NOT encrypted; keep it safe.")
+
+
+def register(cli: click.Group) -> None:
+    """Add this module's commands to the `twin` group."""
+    for command in (sources, stats, rules, forget_command, export_command):
+        cli.add_command(command)
