@@ -61,18 +61,13 @@ def message_uid(message: Message, conversation_key: str, moment: str, occurrence
     moment, so real repeats are kept while the same export imported twice adds nothing.
     """
     if message.message_id is not None:
-        parts = [message.source, conversation_key, message.message_id]
+        identity = f"{message.source}\x1f{conversation_key}\x1f{message.message_id}"
     else:
-        parts = [
-            message.source,
-            conversation_key,
-            message.sender or "",
-            moment,
-            message.kind,
-            message.text,
-            str(occurrence),
-        ]
-    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).digest()
+        identity = (
+            f"{message.source}\x1f{conversation_key}\x1f{message.sender or ''}\x1f{moment}"
+            f"\x1f{message.kind}\x1f{message.text}\x1f{occurrence}"
+        )
+    return hashlib.blake2b(identity.encode(), digest_size=16).digest()
 
 
 def sort_key(moment: datetime, iso: str) -> str:
@@ -92,7 +87,7 @@ class _Collector:
         self.conversations: dict[tuple[str, str], int] = {}
         self.senders: Counter[int] = Counter()
         self.me_seen: set[int] = set()
-        self._occurrences: Counter[tuple[str, str, str, str]] = Counter()
+        self._occurrences: dict[tuple[str, str, str, str], int] = {}
         self._moment: str | None = None
 
     def conversation_for(self, message: Message) -> tuple[int, str]:
@@ -117,7 +112,7 @@ class _Collector:
         sender = None
         if message.sender is not None and message.kind is not Kind.SYSTEM:
             sender = self.people.person_for(message.source, message.sender, message.sender_id)
-            self.senders[sender] += 1
+            self.senders[sender] = self.senders.get(sender, 0) + 1
             if message.from_me:
                 self.me_seen.add(sender)
         moment = message.sent_at.isoformat()
@@ -125,8 +120,8 @@ class _Collector:
             self._occurrences.clear()
             self._moment = moment
         identity = (key, message.sender or "", message.kind, message.text)
-        occurrence = self._occurrences[identity]
-        self._occurrences[identity] += 1
+        occurrence = self._occurrences.get(identity, 0)
+        self._occurrences[identity] = occurrence + 1
         return (
             message_uid(message, key, moment, occurrence),
             conversation,
