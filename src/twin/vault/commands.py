@@ -45,7 +45,11 @@ What twin never does
 Next steps
   twin preview EXPORT     see what a chat export holds, without keeping anything
   twin import EXPORT      collect it into the vault (WhatsApp .txt/.zip, Telegram result.json)
-  twin stats              see what the vault holds
+  twin notes import DIR   your notes (Markdown, Obsidian, text, TiddlyWiki), for the twin to recall
+  twin journal add TEXT   a journal entry
+  twin dataset build      a dataset of your own voice, with a card saying what went in
+  twin train              fine-tune your twin on this machine
+  twin chat               talk to it (twin serve: the same over an OpenAI-compatible API)
 """
 
 
