@@ -137,7 +137,10 @@ class Twin:
         yield from emit(buffer)
         closing = guards.closing()
         if closing or not reply.text:
-            piece = (" " if reply.text else "") + (closing or "I don't remember.")
+            # A kept sentence the model left unfinished still ends before the abstention.
+            kept = reply.text.rstrip()
+            end = "." if kept and kept[-1] not in ".!?…" else ""
+            piece = (f"{end} " if kept else "") + (closing or "I don't remember.")
             reply.text += piece
             yield piece
         reply.finished = True
