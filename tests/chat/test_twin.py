@@ -131,3 +131,12 @@ def test_persona_edit_and_show(twin: Callable[..., Result], vault_home: object) 
     twin("persona", "edit", input="name: Sam R\nbio: Nurse in Lisbon.\nfacts:\n- I run.\n")
     shown = json.loads(twin("persona", "show", "--json").stdout)
     assert shown == {"name": "Sam R", "bio": "Nurse in Lisbon.", "facts": ["I run."]}
+
+
+def test_abstention_after_an_unfinished_sentence_reads_as_two_sentences(
+    memory_vault: Vault, embedder: Embedder
+) -> None:
+    _, text = ask(
+        memory_vault, embedder, "oh that sounds fun\nI have a brother named Tom.", "Any brothers?"
+    )
+    assert text == "oh that sounds fun. I don't remember."
