@@ -12,9 +12,9 @@ from click.testing import Result
 from safetensors.torch import load_file
 
 from tests.models.tiny import write_dataset
+from twin.atomic import write_file
 from twin.errors import TwinError
 from twin.home import Home
-from twin.train.atomic import write_file
 from twin.train.estimate import Estimate, refuse_if_too_big
 from twin.train.loop import TrainRequest, train
 from twin.train.runs import Run, get_run, latest_good_run, list_runs

@@ -9,10 +9,10 @@ are recognised without a ``+`` prefix. The file is plain JSON and may be edited 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from twin.atomic import write_text
 from twin.errors import TwinError
 from twin.home import Home
 
@@ -55,10 +55,7 @@ class WordLists:
             "always": sorted(set(self.always), key=str.casefold),
             "phone_region": self.phone_region,
         }
-        temporary = path.with_suffix(".json.tmp")
-        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
-            out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-        temporary.replace(path)
+        write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return path
 
     def allow(self, word: str) -> None:

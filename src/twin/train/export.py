@@ -6,9 +6,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from twin.atomic import write_file, write_folder
 from twin.errors import TwinError
 from twin.home import Home
-from twin.train.atomic import write_file, write_folder
 from twin.train.runs import Run, get_run, latest_good_run
 
 FORMATS = ("peft", "hf", "gguf", "ollama")

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from twin.atomic import write_file, write_folder
 from twin.train import data
-from twin.train.atomic import write_file, write_folder
 from twin.train.presets import TrainConfig
 from twin.train.runs import Run
 

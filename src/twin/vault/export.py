@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+from twin.atomic import write_file
 from twin.vault.vault import Vault
 
 SECTIONS = {
@@ -31,15 +31,14 @@ SECTIONS = {
 def export_vault(vault: Vault, path: Path) -> dict[str, int]:
     """Write every record to `path` (unencrypted, owner-only permissions); return counts by type."""
     counts: dict[str, int] = {}
-    temporary = path.with_name(path.name + ".partial")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as stream:
-        for kind, sql in SECTIONS.items():
-            counts[kind] = 0
-            for row in vault.rows(sql):
-                stream.write(json.dumps({"type": kind, **row}, ensure_ascii=False) + "\n")
-                counts[kind] += 1
-        stream.flush()
-        os.fsync(stream.fileno())
-    temporary.replace(path)
+
+    def write(temporary: Path) -> None:
+        with temporary.open("w", encoding="utf-8") as stream:
+            for kind, sql in SECTIONS.items():
+                counts[kind] = 0
+                for row in vault.rows(sql):
+                    stream.write(json.dumps({"type": kind, **row}, ensure_ascii=False) + "\n")
+                    counts[kind] += 1
+
+    write_file(path, write)  # a temporary file is created readable by its owner only
     return counts

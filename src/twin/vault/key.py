@@ -10,6 +10,7 @@ from pathlib import Path
 
 from argon2.low_level import Type, hash_secret_raw
 
+from twin.atomic import write_text
 from twin.errors import TwinError
 
 KEY_BYTES = 32
@@ -38,8 +39,7 @@ class KeySettings:
         return cls(salt=salt)
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(asdict(self), indent=2) + "\n")
-        path.chmod(0o600)
+        write_text(path, json.dumps(asdict(self), indent=2) + "\n")
 
     @classmethod
     def load(cls, path: Path) -> KeySettings:

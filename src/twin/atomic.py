@@ -22,7 +22,10 @@ def fsync_dir(folder: Path) -> None:
 
 
 def write_file(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary file beside `path`, fsync it, and rename it into place."""
+    """Call ``write(tmp)`` on a temporary file beside `path`, fsync it, and rename it into place.
+
+    The file is created readable by its owner only, as everything twin writes holds your data.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
