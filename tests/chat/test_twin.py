@@ -133,10 +133,28 @@ def test_persona_edit_and_show(twin: Callable[..., Result], vault_home: object) 
     assert shown == {"name": "Sam R", "bio": "Nurse in Lisbon.", "facts": ["I run."]}
 
 
-def test_abstention_after_an_unfinished_sentence_reads_as_two_sentences(
+def test_a_fact_question_whose_every_fact_was_held_back_abstains_whole(
     memory_vault: Vault, embedder: Embedder
 ) -> None:
     _, text = ask(
         memory_vault, embedder, "oh that sounds fun\nI have a brother named Tom.", "Any brothers?"
     )
-    assert text == "oh that sounds fun. I don't remember."
+    assert text == "I don't remember."
+
+
+def test_everyday_talk_keeps_what_stands_and_never_a_fragment(
+    memory_vault: Vault, embedder: Embedder
+) -> None:
+    _, text = ask(
+        memory_vault,
+        embedder,
+        "I'm. I'm off to a conference with my boss. Probably just relaxing at home, you?",
+        "what are you up to this weekend?",
+    )
+    assert text == "Probably just relaxing at home, you?"
+
+
+def test_moods_opinions_and_plans_pass_the_guards(memory_vault: Vault, embedder: Embedder) -> None:
+    words = "I'm tired but happy! Honestly pineapple on pizza is great. Let's grab dinner later."
+    _, text = ask(memory_vault, embedder, words, "how are you?")
+    assert text == words

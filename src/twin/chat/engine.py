@@ -1,5 +1,14 @@
 """Generation: the model the twin speaks through, streaming its reply piece by piece.
 
+**Context-aware decoding** (Shi et al., 2023, "Trusting Your Evidence: Hallucinate Less with
+Context-aware Decoding"), switched on by `GenerationSettings.context_weight` (alpha): each next
+token is drawn from ``softmax((1 + alpha) * logits(y | passages, chat) - alpha * logits(y |
+chat))``, the second pass reading the same chat with the memory slot empty, so what the
+passages add to the model's belief is amplified and what it would say anyway is damped. As in
+the paper's follow-ups, tokens the context-aware pass itself finds implausible (probability
+under `PLAUSIBILITY` times that of its likeliest token) are ruled out first, which keeps the
+contrast from promoting tokens neither pass wants. It costs a second forward pass per token.
+
 Transformers runs the model by default. Where llama-cpp-python is installed and the model or
 run has a GGUF export, llama.cpp runs it instead, which is faster on a CPU; that path is small
 and untested here (llama-cpp-python is not installed on the machines twin is developed on).
@@ -8,6 +17,7 @@ and untested here (llama-cpp-python is not installed on the machines twin is dev
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -34,6 +44,55 @@ class GenerationSettings:
     top_p: float = 0.9
     seed: int | None = None
     """Fixes the sampling, for reproducible replies."""
+    context_weight: float = 0.0
+    """Context-aware decoding's alpha: 0 is off; 0.5 is the paper's usual setting."""
+    repetition_penalty: float = 1.0
+    """Above 1 makes the model less likely to repeat itself ("sheeee sheeee")."""
+
+
+PLAUSIBILITY = 0.1
+"""Context-aware decoding only picks among tokens at least this share as likely as the best."""
+
+
+def contrast(scores: Any, plain: Any, alpha: float, plausibility: float = PLAUSIBILITY) -> Any:
+    """Context-aware logits from those with the passages (`scores`) and without (`plain`)."""
+    import torch
+
+    mixed = (1 + alpha) * scores.float() - alpha * plain.float()
+    probabilities = torch.softmax(scores.float(), dim=-1)
+    floor = plausibility * probabilities.max(dim=-1, keepdim=True).values
+    return mixed.masked_fill(probabilities < floor, float("-inf")).to(scores.dtype)
+
+
+class ContextAwareDecoding:
+    """A Transformers logits processor that contrasts each step with a pass without passages.
+
+    The plain pass keeps its own key-value cache, so each step feeds it one new token.
+    """
+
+    def __init__(self, model: Any, plain_ids: Any, prompt_length: int, alpha: float) -> None:
+        self.model = model
+        self.plain_ids = plain_ids
+        self.prompt_length = prompt_length
+        self.alpha = alpha
+        self._cache: Any = None
+        self._fed = 0
+        parameters = inspect.signature(model.forward).parameters
+        self._cache_name = "cache" if "cache" in parameters else "past_key_values"
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        import torch
+
+        generated = input_ids[:, self.prompt_length :]
+        if self._cache is None:
+            feed = torch.cat([self.plain_ids, generated], dim=1)
+        else:
+            feed = generated[:, self._fed :]
+        # Transformers 5 names the cache `cache`; earlier releases `past_key_values`.
+        out = self.model(input_ids=feed, use_cache=True, **{self._cache_name: self._cache})
+        self._cache = getattr(out, self._cache_name, None)
+        self._fed = int(generated.shape[1])
+        return contrast(scores, out.logits[:, -1, :], self.alpha)
 
 
 class Engine(Protocol):
@@ -42,8 +101,19 @@ class Engine(Protocol):
     name: str
     """What `/v1/models` calls it: the run id, or the model folder's name."""
 
-    def stream(self, messages: Sequence[Message], settings: GenerationSettings) -> Iterator[str]:
-        """Yield the reply's text as it is generated."""
+    def stream(
+        self,
+        messages: Sequence[Message],
+        settings: GenerationSettings,
+        *,
+        plain: Sequence[Message] | None = None,
+    ) -> Iterator[str]:
+        """Yield the reply's text as it is generated.
+
+        `plain` is the same chat without the recalled passages, for context-aware decoding
+        (only passed when `settings.context_weight` is above 0; an engine that can't do it
+        generates as usual).
+        """
         ...
 
 
@@ -69,9 +139,20 @@ class TransformersEngine:
             encoded = {key: value[:, -room:] for key, value in encoded.items()}
         return {key: value.to(self.model.device) for key, value in encoded.items()}
 
-    def stream(self, messages: Sequence[Message], settings: GenerationSettings) -> Iterator[str]:
+    def stream(
+        self,
+        messages: Sequence[Message],
+        settings: GenerationSettings,
+        *,
+        plain: Sequence[Message] | None = None,
+    ) -> Iterator[str]:
         import torch
-        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+        from transformers import (
+            LogitsProcessorList,
+            StoppingCriteria,
+            StoppingCriteriaList,
+            TextIteratorStreamer,
+        )
 
         stop = threading.Event()
 
@@ -99,6 +180,17 @@ class TransformersEngine:
             }
             if sample:
                 options.update(temperature=settings.temperature, top_p=settings.top_p)
+            if settings.repetition_penalty != 1.0:
+                options["repetition_penalty"] = settings.repetition_penalty
+            if plain is not None and settings.context_weight > 0:
+                plain_ids = self._prompt(plain)["input_ids"]
+                aware = ContextAwareDecoding(
+                    self.model,
+                    plain_ids,
+                    int(inputs["input_ids"].shape[1]),
+                    settings.context_weight,
+                )
+                options["logits_processor"] = LogitsProcessorList([aware])
             if settings.seed is not None:
                 torch.manual_seed(settings.seed)
             failure: list[BaseException] = []
@@ -134,8 +226,14 @@ class LlamaCppEngine:
         self.name = name
         self._lock = threading.Lock()
 
-    def stream(self, messages: Sequence[Message], settings: GenerationSettings) -> Iterator[str]:
-        with self._lock:
+    def stream(
+        self,
+        messages: Sequence[Message],
+        settings: GenerationSettings,
+        *,
+        plain: Sequence[Message] | None = None,
+    ) -> Iterator[str]:
+        with self._lock:  # no logits hook here: context-aware decoding is Transformers-only
             for chunk in self.llm.create_chat_completion(
                 messages=list(messages),
                 max_tokens=settings.max_new_tokens,

@@ -2,19 +2,29 @@
 
 Text reaches the caller one guarded sentence at a time: each sentence is checked as soon as
 the model finishes it, so streaming never shows what the guards would hold back.
+
+Two things keep the reply a reply. When the guards held back everything the model said to
+everyday talk, the twin samples again (`RETRIES` more times, nothing having been shown yet)
+before it says it doesn't remember. A *fact question* about the person ("when is the
+concert?", `twin.chat.answers`) is answered whole rather than streamed: the model's reply
+stands when a passage or persona fact supports a fact in it; otherwise the line of a recalled
+passage that answers the question is said instead, and with none, the twin abstains, so a
+vague or invented answer to a question of fact never gets through.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from twin.chat.answers import asks_about_the_person, find_answer, question_kind
 from twin.chat.engine import Engine, GenerationSettings
-from twin.chat.guards import Guards, Verdict
+from twin.chat.guards import Guards, Verdict, abstention_in_style, is_abstention
 from twin.chat.persona import Persona, load_persona
 from twin.chat.prompt import Message, build_messages
+from twin.chat.shape import ReplyShape, reply_shape
 from twin.memory.embeddings import Embeds
 from twin.memory.recall import Passage, recall
 from twin.vault.vault import Vault
@@ -25,6 +35,8 @@ RELEVANCE = 0.3
 """Cosine similarity from which a recalled passage counts as relevant (keyword hits always do)."""
 MAX_SENTENCE_WORDS = 60
 """A run-on without punctuation is checked in pieces of this many words."""
+RETRIES = 2
+"""Fresh samples drawn when the guards held back all of a reply to everyday talk."""
 BOUNDARY = re.compile(r"[.!?…][\"')\]]*\s+|\n+")
 
 
@@ -74,12 +86,23 @@ class Twin:
         *,
         persona: Persona | None = None,
         settings: GenerationSettings | None = None,
+        shape: ReplyShape | None = None,
+        retries: int = RETRIES,
     ) -> None:
         self.vault = vault
         self.engine = engine
         self.embedder = embedder
         self.persona = persona if persona is not None else load_persona(vault)
-        self.settings = settings or GenerationSettings()
+        self.shape = shape if shape is not None else reply_shape(vault)
+        self.settings = settings or self.default_settings()
+        self.retries = retries
+        self.abstain = abstention_in_style(self.shape.lowercase if self.shape else None)
+
+    def default_settings(self) -> GenerationSettings:
+        """Sampling settings shaped by the person's own replies, where there are any."""
+        if self.shape is None:
+            return GenerationSettings()
+        return GenerationSettings(max_new_tokens=self.shape.max_new_tokens())
 
     def private_texts(self) -> list[str]:
         return [
@@ -94,10 +117,12 @@ class Twin:
         query = recall_query(conversation)
         passages = relevant(recall(self.vault, self.embedder, query, RECALL_LIMIT)) if query else []
         reply = Reply(passages, self.engine.name)
-        guards = Guards(self.embedder, passages, self.persona, self.private_texts())
+        chosen = settings or self.settings
         messages = build_messages(self.persona, passages, conversation)
-        pieces = self.engine.stream(messages, settings or self.settings)
-        return reply, self._guarded(reply, guards, pieces)
+        plain = build_messages(self.persona, [], conversation) if passages else None
+        if question_kind(query) is not None:
+            return reply, self._answered(reply, query, messages, plain, chosen)
+        return reply, self._talk(reply, messages, plain, chosen)
 
     def ask(
         self, conversation: Sequence[Message], settings: GenerationSettings | None = None
@@ -108,7 +133,80 @@ class Twin:
             pass
         return reply
 
+    def _guards(self, passages: Sequence[Passage]) -> Guards:
+        return Guards(
+            self.embedder, passages, self.persona, self.private_texts(), abstain=self.abstain
+        )
+
+    def _generate(
+        self,
+        messages: list[Message],
+        plain: list[Message] | None,
+        settings: GenerationSettings,
+    ) -> Iterator[str]:
+        if plain is not None and settings.context_weight > 0:
+            return self.engine.stream(messages, settings, plain=plain)
+        return self.engine.stream(messages, settings)
+
+    def _talk(
+        self,
+        reply: Reply,
+        messages: list[Message],
+        plain: list[Message] | None,
+        settings: GenerationSettings,
+    ) -> Iterator[str]:
+        """Everyday talk: streamed sentence by sentence, sampled again if nothing stood."""
+        for attempt in range(self.retries + 1):
+            guards = self._guards(reply.passages)
+            if attempt and settings.seed is not None:
+                settings = replace(settings, seed=settings.seed + 1)
+            yield from self._guarded(reply, guards, self._generate(messages, plain, settings))
+            if reply.text:
+                break
+        yield from self._close(reply, guards)
+
+    def _answered(
+        self,
+        reply: Reply,
+        query: str,
+        messages: list[Message],
+        plain: list[Message] | None,
+        settings: GenerationSettings,
+    ) -> Iterator[str]:
+        """A fact question: the model's supported answer, else the passage's, else abstain."""
+        guards = self._guards(reply.passages)
+        for _ in self._guarded(reply, guards, self._generate(messages, plain, settings)):
+            pass  # held until the whole answer is known
+        about_the_person = asks_about_the_person(query)
+        # Talk stands when it states no fact at all ("saturday works!" to "when are you
+        # free?"); a reply whose every fact was held back never does.
+        talk = guards.claims == 0 and bool(reply.text) and not is_abstention(reply.text)
+        stands = guards.claims_kept > 0 or (talk and not about_the_person)
+        if not stands:
+            answer = find_answer(query, reply.passages, self.persona)
+            if answer is not None:
+                reply.verdicts.append(
+                    Verdict(
+                        "answer", answer.text, True, "said from the recalled passage", answer.source
+                    )
+                )
+                reply.text = answer.text
+            elif about_the_person or not reply.text:
+                reply.text = ""
+        if not reply.text:
+            reply.text = guards.closing() or self.abstain
+        reply.finished = True
+        yield reply.text
+
+    def _close(self, reply: Reply, guards: Guards) -> Iterator[str]:
+        if not reply.text:
+            piece = guards.closing() or self.abstain
+            reply.text = piece
+            yield piece
+        reply.finished = True
+
     def _guarded(self, reply: Reply, guards: Guards, pieces: Iterator[str]) -> Iterator[str]:
+        """The model's text, sentence by sentence, as far as the guards let it through."""
         buffer = ""
 
         def emit(sentence: str) -> Iterator[str]:
@@ -135,12 +233,3 @@ class Twin:
                 yield from emit(buffer[: match.end()])
                 buffer = buffer[match.end() :]
         yield from emit(buffer)
-        closing = guards.closing()
-        if closing or not reply.text:
-            # A kept sentence the model left unfinished still ends before the abstention.
-            kept = reply.text.rstrip()
-            end = "." if kept and kept[-1] not in ".!?…" else ""
-            piece = (f"{end} " if kept else "") + (closing or "I don't remember.")
-            reply.text += piece
-            yield piece
-        reply.finished = True

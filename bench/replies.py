@@ -1,0 +1,197 @@
+"""How the twin's replies hold up: everyday openers and fact questions, on a real twin home.
+
+Run on a home built by `scripts/try` (or the same steps), under the heavy lock:
+
+    flock /tmp/twin-heavy.lock .venv/bin/python bench/replies.py --home /tmp/t11 [--cad 0.5]
+
+Prints each reply, then: the share of openers answered with a real reply (not an
+abstention, not a fragment), the share of answerable fact questions whose reply carries the
+answer from the notes, and the share of unanswerable questions that abstain. A rough peer of
+`twin eval` for before/after figures while that is being built.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import time
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+OPENERS = [
+    "how was your day?",
+    "what are you up to this weekend?",
+    "want to grab dinner tonight?",
+    "hey! how are you?",
+    "how's it going?",
+    "what do you think about pineapple on pizza?",
+    "are you free for a coffee tomorrow?",
+    "good morning!",
+    "I'm so tired today",
+    "did you sleep well?",
+    "what are you doing right now?",
+    "any plans for tonight?",
+    "tell me a joke",
+    "how are you feeling?",
+    "movie night on friday?",
+    "can you help me move on saturday?",
+    "what should I cook tonight?",
+    "it's raining again ugh",
+    "happy friday!",
+    "miss you!",
+]
+FACTS = [
+    ("when is the orchestra concert?", ["13 december"]),
+    ("where is the winter concert?", ["alvalade"]),
+    ("what is my sister's name?", ["maya"]),
+    ("what is my dog's name?", ["pastel"]),
+    ("when is the Berlin trip?", ["5", "dec"]),
+    ("what time do I arrive for the concert?", ["17:00"]),
+    ("where do I live?", ["arroios"]),
+    ("who is the conductor of the orchestra?", ["marta"]),
+    ("how much does Pastel weigh?", ["13.4"]),
+    ("what day are orchestra rehearsals?", ["tuesday"]),
+]
+UNANSWERABLE = [
+    "what is my brother's name?",
+    "what is my wife's name?",
+    "where did I go to university?",
+    "what is my car's licence plate?",
+    "when is my dentist appointment?",
+    "what's my boss's phone number?",
+]
+
+
+ABSTAINS = re.compile(
+    r"\b(do\s*n[o']?t|can'?t|cannot)\s+(remember|recall|know)|not\s+sure|no\s+idea|"
+    r"rather\s+keep|forget\b|forgot\b",
+    re.I,
+)
+DANGLING = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "so",
+        "to",
+        "of",
+        "with",
+        "for",
+        "my",
+        "your",
+        "our",
+        "their",
+        "is",
+        "are",
+        "was",
+        "were",
+        "at",
+        "in",
+        "on",
+        "that",
+        "because",
+        "if",
+        "then",
+        "when",
+        "i",
+        "i'm",
+        "im",
+    ]
+)
+WORD = re.compile(r"[\w']+")
+
+
+def is_abstention(reply: str) -> bool:
+    """Says it doesn't know, and nothing else of substance."""
+    return bool(ABSTAINS.search(reply))
+
+
+def is_fragment(reply: str) -> bool:
+    """Empty, a lone word that isn't a reply by itself, or a sentence left hanging."""
+    sentences = [s for s in re.split(r"(?<=[.!?…])\s+|\n+", reply.strip()) if s.strip()]
+    if not sentences:
+        return True
+    for sentence in sentences:
+        found = [w.casefold() for w in WORD.findall(sentence)]
+        if not found or found[-1] in DANGLING:
+            return True
+        if len(set(found)) == 1 and len(found) > 1:
+            return True  # one word repeated: "sheeee sheeee"
+    return False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--home", default=os.environ.get("TWIN_HOME", "/tmp/t11"))
+    parser.add_argument("--passphrase", default=os.environ.get("TWIN_PASSPHRASE", "x"))
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--options", default="", help="key=value,... for GenerationSettings")
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args()
+
+    from dataclasses import replace
+    from pathlib import Path
+
+    from twin.chat.engine import GenerationSettings, load_engine
+    from twin.chat.twin import Twin
+    from twin.home import Home
+    from twin.memory.embeddings import default_embedder
+    from twin.vault.key import Secret
+    from twin.vault.vault import Vault
+
+    home = Home(Path(args.home))
+    vault = Vault.open(home, Secret(passphrase=args.passphrase))
+    engine = load_engine(home)
+    settings = GenerationSettings(seed=args.seed)
+    for pair in filter(None, args.options.split(",")):
+        key, _, value = pair.partition("=")
+        current = getattr(settings, key)
+        kind = type(current) if current is not None else float
+        settings = replace(settings, **{key: kind(value)})
+    twin = Twin(vault, engine, default_embedder(), settings=settings)
+
+    def ask(text: str) -> str:
+        return twin.ask([{"role": "user", "content": text}]).text
+
+    started = time.perf_counter()
+    real = 0
+    for text in OPENERS:
+        reply = ask(text)
+        ok = not is_abstention(reply) and not is_fragment(reply)
+        real += ok
+        if not args.quiet:
+            print(f"[opener {'ok ' if ok else 'NO '}] {text!r} -> {reply!r}")
+    right = 0
+    for text, answer in FACTS:
+        reply = ask(text)
+        ok = all(part in reply.casefold() for part in answer)
+        right += ok
+        if not args.quiet:
+            print(f"[fact   {'ok ' if ok else 'NO '}] {text!r} -> {reply!r}")
+    abstained = 0
+    for text in UNANSWERABLE:
+        reply = ask(text)
+        ok = is_abstention(reply)
+        abstained += ok
+        if not args.quiet:
+            print(f"[none   {'ok ' if ok else 'NO '}] {text!r} -> {reply!r}")
+    took = time.perf_counter() - started
+    asked = len(OPENERS) + len(FACTS) + len(UNANSWERABLE)
+    print(f"settings: {settings}")
+    print(f"openers answered with a real reply: {real}/{len(OPENERS)} = {real / len(OPENERS):.0%}")
+    print(f"fact questions answered right:      {right}/{len(FACTS)} = {right / len(FACTS):.0%}")
+    print(
+        f"unanswerable questions abstained:   {abstained}/{len(UNANSWERABLE)} = "
+        f"{abstained / len(UNANSWERABLE):.0%}"
+    )
+    print(f"{took / asked:.2f} s a reply")
+    vault.close()
+
+
+if __name__ == "__main__":
+    main()

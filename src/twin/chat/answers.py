@@ -1,0 +1,234 @@
+"""Answers taken from the recalled passages, for questions about facts.
+
+A small model often garbles a date or a name that sits right in its prompt; the grounding
+guard then rightly holds its sentence back and the twin says it doesn't remember, while the
+answer is in the notes. For a *fact question* (when, where, who, how many, what time, "what is
+my …") this finds the line of a recalled passage that answers it, so the twin can say that
+line, in the person's own words, instead:
+
+- the line, with its passage's title and heading, must hold most (`COVERAGE`) of the
+  question's content words (so "licence plate" is not answered by a line about a car radio);
+- it must hold the kind of thing asked for: a date or time for *when*, a place for *where*, a
+  name for *who*, a number for *how many*; and
+- "my sister" in the question needs "my sister" in the line (or a persona fact naming a
+  sister), so "Bernardo's brother" never answers "what is my brother's name?".
+
+Private entries are never quoted. Nothing found means the twin abstains.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from twin.chat.guards import (
+    LIFE_WORDS,
+    MONTHS,
+    RELATIVES,
+    content_words,
+    relative,
+    relatives_claimed,
+    words,
+)
+from twin.chat.persona import Persona
+from twin.memory.recall import Passage
+
+COVERAGE = 0.6
+"""Share of the question's content words the answering line (with its headings) must hold."""
+MAX_ANSWER_CHARS = 240
+"""A longer sentence is cut here."""
+
+_QUESTION = re.compile(
+    r"^\W*(?:(?P<when>when|what\s+(?:time|day|date|year|month)|which\s+(?:day|date|month|year))"
+    r"|(?P<where>where)"
+    r"|(?P<who>who|whom|whose)"
+    r"|(?P<number>how\s+(?:many|much|old|long|far|often))"
+    r"|(?P<what>what(?:'s|\s+is|\s+was|\s+are|\s+were)\s+(?:my|your)\b)"
+    r"|(?P<yesno>(?:any|do|does|did|have|has|are|is|was|were|am)\b))",
+    re.I,
+)
+WEEKDAYS = frozenset(
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "mondays",
+        "tuesdays",
+        "wednesdays",
+        "thursdays",
+        "fridays",
+        "saturdays",
+        "sundays",
+    ]
+)
+_TIME = re.compile(r"\b\d{1,2}[:h.]\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b|\b(?:19|20)\d{2}\b", re.I)
+_PLACE = re.compile(r"\b(?:in|at|to|from|near|on)\s+(?:the\s+)?[A-Z][\w'-]+")
+_NAME = re.compile(r"\b[A-Z][a-zà-ÿ'-]+")
+_NUMBER = re.compile(r"\d")
+_MARKUP = re.compile(r"\*\*|__|\[\[|\]\]|`")
+_LEAD = re.compile(r"^\s*(?:[-*+]|\d+[.)]|#+|>)\s*")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_OTHERS = frozenset(["his", "her", "their", "its"])
+_NAME_QUESTION = re.compile(r"\b(?:name|called)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A line from a recalled passage that answers a fact question."""
+
+    text: str
+    source: str
+    """Where it comes from, as the guards name sources: ``markdown: Orchestra.md, 2025-09-09``."""
+
+
+def question_kind(question: str) -> str | None:
+    """``when``, ``where``, ``who``, ``number`` or ``what`` for a fact question, else None.
+
+    A question with no content word ("where are you?") is talk, not a fact question.
+    """
+    match = _QUESTION.search(question.strip())
+    if match is None or not content_words(question):
+        return None
+    kind = match.lastgroup
+    if kind == "what" and _NAME_QUESTION.search(question):
+        return "who"
+    if kind == "yesno" and not any(w in LIFE_WORDS for w in words(question)):
+        return None  # "are you free?", "did you sleep well?": talk
+    return kind
+
+
+def own_relatives_asked(question: str) -> set[str]:
+    """The person's own relatives a question asks about: all it names but someone else's.
+
+    In `twin ask` "my brother" is the person's; in a chat "your brother" is. "Bernardo's
+    brother" and "her brother" are not.
+    """
+    found = words(question)
+    return {
+        relative(word.removesuffix("'s"))
+        for index, word in enumerate(found)
+        if word.removesuffix("'s") in RELATIVES
+        and not (index and (found[index - 1] in _OTHERS or found[index - 1].endswith("'s")))
+    }
+
+
+def asks_about_the_person(question: str) -> bool:
+    """Whether the question is about the person's own facts, not an invitation to talk.
+
+    "When is the concert?", "where do I live?", "what's your sister's name?" are; "when are
+    you free?" asks the twin what it would say, and any plan may do.
+    """
+    return "you" not in words(question)
+
+
+_DAY_AND_MONTH = re.compile(
+    r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b"
+    r"|\b(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\s+\d{1,2}\b"
+    r"|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b",
+    re.I,
+)
+
+
+def _strength(kind: str, text: str, question_words: set[str]) -> int:
+    """How well the text holds what is asked: 0 not at all, 1 loosely, 2 precisely.
+
+    For *when*, a day and month ("13 December") is precise; a weekday or a time alone is loose.
+    """
+    if not _holds(kind, text, question_words):
+        return 0
+    if kind == "when":
+        return 2 if _DAY_AND_MONTH.search(text) else 1
+    return 2
+
+
+def _holds(kind: str, text: str, question_words: set[str]) -> bool:
+    found = words(text)
+    if kind == "when":
+        return bool(_TIME.search(text)) or any(w in MONTHS or w in WEEKDAYS for w in found)
+    if kind == "where":
+        return bool(_PLACE.search(text))
+    if kind == "who":
+        names = {m.group(0).casefold() for m in _NAME.finditer(text)}
+        return bool(names - question_words - MONTHS - WEEKDAYS)
+    if kind == "number":
+        return bool(_NUMBER.search(text))
+    return True
+
+
+def _covered(question: set[str], available: set[str]) -> int:
+    def close(word: str) -> bool:
+        return any(
+            word == other
+            or (min(len(word), len(other)) >= 4 and other.startswith(word))
+            or (min(len(word), len(other)) >= 4 and word.startswith(other))
+            for other in available
+        )
+
+    return sum(1 for word in question if close(word))
+
+
+def clean(line: str) -> str:
+    """A note's line as someone would say it: no list marks, bold or wiki links."""
+    text = _LEAD.sub("", _MARKUP.sub("", line)).strip()
+    text = " ".join(text.split())
+    if text and text[-1] not in ".!?…":
+        text += "."
+    return text
+
+
+def _lines(text: str) -> list[str]:
+    out: list[str] = []
+    for raw in text.splitlines():
+        line = clean(raw)
+        if not line:
+            continue
+        # One sentence is the answer: "Maya, my sister, 2 years older." not her whole line.
+        out += [s[:MAX_ANSWER_CHARS] for s in _SENTENCE.split(line) if s.strip()]
+    return out
+
+
+def find_answer(
+    question: str, passages: Sequence[Passage], persona: Persona | None = None
+) -> Answer | None:
+    """The line of a recalled passage (or a persona fact) that answers `question`, if any."""
+    kind = question_kind(question)
+    if kind is None:
+        return None
+    wanted = content_words(question)
+    if kind == "who":
+        wanted -= {"name", "call"}  # asked for, not to be found: "what is my sister's name?"
+    needed = max(1, math.ceil(COVERAGE * len(wanted)))
+    relatives = own_relatives_asked(question)
+    question_words = set(words(question))
+    candidates: list[tuple[str, set[str], set[str], str]] = []
+    if persona is not None:
+        own = {relative(w) for fact in persona.facts for w in words(fact) if w in RELATIVES}
+        for fact in persona.facts:
+            candidates.append((clean(fact), set(), own, "persona"))
+    for passage in passages:
+        if passage.private:
+            continue
+        context = content_words(f"{passage.title} {passage.heading}")
+        label = f"{passage.source}, {passage.date[:10]}"
+        for line in _lines(passage.text):
+            candidates.append((line, context, relatives_claimed(line), label))
+    best: tuple[int, Answer] | None = None
+    for line, context, own, label in candidates:
+        line_words = content_words(line)
+        if not line_words or not relatives <= own:
+            continue
+        in_line = _covered(wanted, line_words)
+        covered = _covered(wanted, line_words | context)
+        strength = _strength(kind, line, question_words)
+        if covered < needed or not strength:
+            continue
+        score = in_line + covered + 2 * strength
+        if best is None or score > best[0]:
+            best = (score, Answer(line, label))
+    return best[1] if best else None
