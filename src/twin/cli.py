@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from importlib import import_module
+import json
 from pathlib import Path
 from typing import Any
 
 import click
 
-from twin.context import State
+from twin.state import State
 from twin.errors import TwinError
 from twin.home import Home, default_home
+from twin.plugins import call, load_failures, load_plugins, origins, pm
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-COMMAND_MODULES = [
-    "twin.vault.commands",
-    "twin.vault.ownership",
-    "twin.dataset.commands",
-    "twin.memory.commands",
-    "twin.chat.commands",
-    "twin.models.commands",
-    "twin.train.commands",
-]
-"""Modules whose `register(cli)` adds their commands; each area of twin has one."""
-
 
 class TwinGroup(click.Group):
     """Turns `TwinError` into a one-line message and exit status 1; tracebacks are for bugs."""
@@ -65,9 +54,33 @@ def cli(
     ctx.obj = State(Home(home or default_home()), passphrase_file, key_file)
 
 
-for _module in COMMAND_MODULES:
-    import_module(_module).register(cli)
+@cli.command(name="plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def plugins_command(as_json: bool) -> None:
+    """List the plugins twin loaded, where each comes from, and those that failed to load."""
+    rows = [
+        {
+            "name": name,
+            "from": origins.get(name, "?"),
+            "hooks": sorted(hook.name for hook in pm.get_hookcallers(plugin) or []),
+        }
+        for name, plugin in pm.list_name_plugin()
+    ]
+    if as_json:
+        failed = [{"name": f.plugin, "problem": f.problem} for f in load_failures]
+        click.echo(json.dumps({"plugins": rows, "failed": failed}, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['name']}\t{row['from']}\t{', '.join(row['hooks'])}")
+    for failure in load_failures:
+        click.echo(f"{failure.plugin}\tnot loaded: {failure.problem}")
+
+
+load_plugins()
+call("register_commands", cli=cli)
 
 
 def main() -> None:
+    for failure in load_failures:
+        click.echo(f"twin: {failure}", err=True)
     cli(prog_name="twin")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.dataset.conftest import Build
-from twin.dataset.options import FORMATS
+from twin.dataset.formats import formats
 from twin.vault.vault import Vault
 
 CHATML = (
@@ -36,7 +36,7 @@ def tiny_model(folder: Path, texts: list[str]) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("name", FORMATS)
+@pytest.mark.parametrize("name", tuple(formats()))
 def test_each_format_loads_with_datasets(imported: Vault, build: Build, name: str) -> None:
     from datasets import load_dataset
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from twin.errors import BadInput
-from twin.memory.records import Note
-from twin.memory.sources import read_notes
+from twin.records import Note
+from twin.importers.notes import read_notes
 
 
 def notes_by_title(path: Path) -> dict[str, tuple[str, Note]]:

@@ -13,12 +13,13 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from twin.hookspecs import hookimpl
 from twin.chat.access import DEFAULT_HOST, DEFAULT_PORT, is_loopback, new_token
 from twin.chat.engine import GenerationSettings, load_engine
 from twin.chat.persona import Persona, load_persona, save_persona
 from twin.chat.prompt import Message
 from twin.chat.twin import Reply, Twin
-from twin.context import State, pass_state
+from twin.state import State, pass_state
 from twin.errors import TwinError
 from twin.memory.embeddings import default_embedder
 from twin.vault.vault import Vault
@@ -233,7 +234,8 @@ def serve_command(state: State, /, host: str, port: int, token: str | None, **op
             raise TwinError(f"cannot listen on {host}:{port} ({error})") from None
 
 
-def register(cli: click.Group) -> None:
+@hookimpl
+def register_commands(cli: click.Group) -> None:
     """Add this module's commands to the `twin` group."""
     for command in (persona, ask, chat, serve_command):
         cli.add_command(command)

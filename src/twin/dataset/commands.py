@@ -10,9 +10,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from twin.context import State, pass_state
+from twin.hookspecs import hookimpl
+from twin.state import State, pass_state
 from twin.dataset.build import build_dataset
-from twin.dataset.options import FILTERS, FORMATS, BuildOptions, parse_duration
+from twin.dataset.options import FILTERS, BuildOptions, parse_duration
 from twin.dataset.store import (
     dataset_names,
     delete_dataset,
@@ -47,10 +48,10 @@ def dataset() -> None:
 @click.option(
     "--format",
     "format_",
-    type=click.Choice(FORMATS),
     default="openai",
     show_default=True,
-    help="Line format of train.jsonl and val.jsonl.",
+    help="Line format of train.jsonl and val.jsonl: openai, sharegpt, alpaca, text, chatml, or "
+    "one a plugin adds.",
 )
 @click.option(
     "--gap",
@@ -321,6 +322,7 @@ def show_lists_command(state: State) -> None:
     console.print(f"phone region for numbers without +: {lists.phone_region}")
 
 
-def register(cli: click.Group) -> None:
+@hookimpl
+def register_commands(cli: click.Group) -> None:
     """Add `twin dataset` to the `twin` group."""
     cli.add_command(dataset)

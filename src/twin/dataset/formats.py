@@ -20,6 +20,8 @@ from typing import Any, ClassVar, Protocol
 
 from twin.dataset.sessions import Line
 from twin.errors import TwinError
+from twin.hookspecs import hookimpl
+from twin.plugins import collect
 
 
 @dataclass(slots=True)
@@ -152,20 +154,25 @@ def _model_template(folder: Path) -> str | None:
     return jinja.read_text(encoding="utf-8") if jinja.is_file() else None
 
 
+@hookimpl
+def register_dataset_formats(register: Any) -> None:
+    for format in (OpenAIFormat(), ShareGPTFormat(), AlpacaFormat(), TextFormat(), ChatMLFormat()):
+        register(format)
+
+
+def formats() -> dict[str, Format]:
+    """Every dataset format by name, built-in ones first (``register_dataset_formats``)."""
+    return collect("register_dataset_formats", "dataset formats")
+
+
 def get_format(name: str, model: Path | None = None) -> Format:
     """The writer for a format name; ``chatml`` uses the model's own template when it has one."""
     if name == "chatml" and model is not None:
         template = _model_template(model)
         if template is not None:
             return ModelTemplateFormat(model, template)
-    formats: dict[str, Format] = {
-        "openai": OpenAIFormat(),
-        "sharegpt": ShareGPTFormat(),
-        "alpaca": AlpacaFormat(),
-        "text": TextFormat(),
-        "chatml": ChatMLFormat(),
-    }
+    known = formats()
     try:
-        return formats[name]
+        return known[name]
     except KeyError:
-        raise TwinError(f"unknown format {name!r}; formats: {', '.join(formats)}") from None
+        raise TwinError(f"unknown format {name!r}; formats: {', '.join(known)}") from None

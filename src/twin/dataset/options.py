@@ -9,7 +9,6 @@ from pathlib import Path
 
 from twin.errors import TwinError
 
-FORMATS = ("openai", "sharegpt", "alpaca", "text", "chatml")
 MESSAGE_FILTERS = ("system", "media", "deleted", "call", "link-only", "empty")
 """Filters that drop messages before turns are made."""
 TARGET_FILTERS = ("refers-to-missing", "duplicate", "near-duplicate", "too-long")
@@ -92,8 +91,10 @@ class BuildOptions:
 
     def __post_init__(self) -> None:
         check_name(self.name)
-        if self.format not in FORMATS:
-            raise TwinError(f"unknown format {self.format!r}; formats: {', '.join(FORMATS)}")
+        from twin.dataset.formats import formats  # formats reads sessions, which reads options
+
+        if self.format not in formats():
+            raise TwinError(f"unknown format {self.format!r}; formats: {', '.join(formats())}")
         unknown = sorted(set(self.disabled) - set(FILTERS))
         if unknown:
             raise TwinError(f"unknown filter {unknown[0]!r}; filters: {', '.join(FILTERS)}")

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from twin.hookspecs import hookimpl
 from twin.dataset.options import check_name
 from twin.errors import TwinError
 from twin.home import Home
@@ -56,6 +57,7 @@ def export_dataset(home: Home, name: str, destination: Path) -> list[Path]:
     return copied
 
 
+@hookimpl(specname="forget_derived")
 def forget_datasets(vault: Vault, gone: Forgotten) -> None:
     """Delete every dataset built from a conversation or note that `forget` touched."""
     if not gone.conversation_ids and not gone.note_ids:

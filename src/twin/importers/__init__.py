@@ -1,35 +1,16 @@
-"""The importer registry: built-in sources and those plugins add through entry points."""
+"""The chat importers: every one a plugin registered through ``register_importers``."""
 
 from __future__ import annotations
-
-from functools import cache
-from importlib import import_module
-from importlib.metadata import entry_points
 
 from twin.errors import BadInput, TwinError
 from twin.importers.base import Importer
 from twin.importers.files import SourceFile
-
-BUILT_IN = {
-    "whatsapp": "twin.importers.whatsapp:WhatsAppImporter",
-    "telegram": "twin.importers.telegram:TelegramImporter",
-}
-"""Built-in importers, loaded the same way a plugin's are (``module:Class``)."""
+from twin.plugins import collect
 
 
-def _load(target: str) -> Importer:
-    module_name, _, class_name = target.partition(":")
-    importer: Importer = getattr(import_module(module_name), class_name)()
-    return importer
-
-
-@cache
 def importers() -> dict[str, Importer]:
-    """Every importer by source name: the built-in ones, then plugins (``twin.importers`` group)."""
-    found = {name: _load(target) for name, target in BUILT_IN.items()}
-    for entry in entry_points(group="twin.importers"):
-        found.setdefault(entry.name, entry.load()())
-    return found
+    """Every importer by source name, built-in ones first, in the order they are tried."""
+    return collect("register_importers", "importers")
 
 
 def get_importer(name: str) -> Importer:

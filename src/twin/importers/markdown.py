@@ -1,6 +1,6 @@
 """Markdown notes, Obsidian vaults included: front matter, wiki links, tags and headings.
 
-This is a notes importer (see `twin.memory.sources`): it yields `Note` records, not messages.
+This is a notes importer (see `twin.importers.notes`): it yields `Note` records, not messages.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any, ClassVar
 
 import yaml
 
-from twin.memory.records import Note
-from twin.memory.sources import NoteFile, note_date
+from twin.records import Note
+from twin.importers.notes import NoteFile, note_date
 
 SUFFIXES = (".md", ".markdown", ".mdown")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)

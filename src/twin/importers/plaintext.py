@@ -1,6 +1,6 @@
 """Plain text notes: one note per ``.txt`` file, titled by its file name.
 
-This is a notes importer (see `twin.memory.sources`): it yields `Note` records, not messages.
+This is a notes importer (see `twin.importers.notes`): it yields `Note` records, not messages.
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from twin.memory.records import Note
-from twin.memory.sources import NoteFile, note_date
+from twin.records import Note
+from twin.importers.notes import NoteFile, note_date
 
 SUFFIXES = (".txt", ".text")
 

@@ -1,6 +1,6 @@
 """TiddlyWiki: ``.tid`` files and the single-file HTML wiki, one note per tiddler.
 
-This is a notes importer (see `twin.memory.sources`): it yields `Note` records, not messages.
+This is a notes importer (see `twin.importers.notes`): it yields `Note` records, not messages.
 The HTML wiki is read with the standard library's tolerant parser, which never fetches
 anything: tiddlers come from the JSON tiddler store (TiddlyWiki 5.2 and later) or the older
 ``storeArea`` divs. Shadow and system tiddlers (``$:/…``) are skipped.
@@ -16,8 +16,8 @@ from html.parser import HTMLParser
 from typing import ClassVar
 
 from twin.errors import BadInput
-from twin.memory.records import Note
-from twin.memory.sources import NoteFile, note_date
+from twin.records import Note
+from twin.importers.notes import NoteFile, note_date
 
 TEXT_TYPES = {"", "text/vnd.tiddlywiki", "text/x-tiddlywiki", "text/x-markdown", "text/plain"}
 LIST_ITEM = re.compile(r"\[\[([^\]]+)\]\]|(\S+)")

@@ -11,14 +11,14 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from twin.context import State, pass_state
+from twin.hookspecs import hookimpl
+from twin.state import State, pass_state
 from twin.errors import TwinError
-from twin.memory import forget as _forget_hook  # noqa: F401  (registers the forget hook)
 from twin.memory.embeddings import default_embedder
 from twin.memory.index import index_counts, index_messages, index_notes
 from twin.memory.recall import recall
-from twin.memory.records import NoteKind
-from twin.memory.sources import note_importers
+from twin.records import NoteKind
+from twin.importers.notes import note_importers
 from twin.memory.store import add_journal_entry, forget_notes, import_notes, list_notes
 
 console = Console(highlight=False, soft_wrap=True)
@@ -255,7 +255,8 @@ def memory_index(state: State, messages: bool) -> None:
     )
 
 
-def register(cli: click.Group) -> None:
+@hookimpl
+def register_commands(cli: click.Group) -> None:
     """Add this module's commands to the `twin` group."""
     for command in (journal, notes, recall_command, memory):
         cli.add_command(command)

@@ -6,10 +6,12 @@ go by trigger); this hook runs inside `twin forget` for the messages it deletes.
 
 from __future__ import annotations
 
+from twin.hookspecs import hookimpl
 from twin.vault.forget import Forgotten
 from twin.vault.vault import Vault
 
 
+@hookimpl(specname="forget_derived")
 def forget_message_passages(vault: Vault, gone: Forgotten) -> None:
     """Delete the passages (and, by trigger, vectors) of messages that no longer exist."""
     removed = vault.db.execute(

@@ -18,10 +18,10 @@ from twin.errors import TwinError
 from twin.importers.files import SourceFile
 from twin.memory.embeddings import Embeds
 from twin.memory.index import IndexSummary, index_notes
-from twin.memory.records import Note, NoteKind
-from twin.memory.sources import read_notes
+from twin.records import Note, NoteKind
+from twin.importers.notes import read_notes
 from twin.vault.forget import Forgotten
-from twin.vault.forget import hooks as forget_hooks
+from twin.vault.forget import forget_derived
 from twin.vault.vault import Vault
 
 
@@ -255,8 +255,7 @@ def forget_notes(
         gone.passages = passages_before - db.execute("SELECT count(*) FROM chunks").fetchone()[0]
         db.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('optimize')")
         derived = Forgotten(notes=gone.notes, note_ids=ids)
-        for hook in forget_hooks():
-            hook(vault, derived)
+        forget_derived(vault, derived)
         gone.derived = derived.derived
     vault.checkpoint()
     return gone

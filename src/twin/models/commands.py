@@ -6,7 +6,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from twin.context import State, pass_state
+from twin.hookspecs import hookimpl
+from twin.state import State, pass_state
 from twin.models.registry import add_model, list_models
 
 console = Console(highlight=False)
@@ -45,5 +46,7 @@ def add_command(state: State, name: str, source: str) -> None:
     console.print(f"Added {name}: {path}")
 
 
-def register(cli: click.Group) -> None:
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    """Add `twin models` to the `twin` group."""
     cli.add_command(models_group)

@@ -10,7 +10,8 @@ import click
 from rich.console import Console
 from rich.table import Column, Table
 
-from twin.context import State, pass_state
+from twin.hookspecs import hookimpl
+from twin.state import State, pass_state
 from twin.train.export import FORMATS, export
 from twin.train.gguf_file import QUANTIZATIONS
 from twin.train.runs import Run, get_run, list_runs
@@ -213,7 +214,9 @@ def export_command(
         )
 
 
-def register(cli: click.Group) -> None:
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    """Add `twin train`, `twin runs` and `twin model` to the `twin` group."""
     cli.add_command(train)
     cli.add_command(runs_group)
     cli.add_command(model_group)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from twin.hookspecs import hookimpl
 from twin.atomic import readable_folder, write_text
 from twin.errors import TwinError
 from twin.home import Home
@@ -182,6 +183,7 @@ def latest_unfinished_run(home: Home) -> Run | None:
     return stopped[-1] if stopped else None
 
 
+@hookimpl(specname="forget_derived")
 def forget_runs(vault: Vault, gone: Forgotten) -> None:
     """Delete every run trained on a conversation that `twin forget` touched.
 

@@ -11,7 +11,8 @@ import click
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-from twin.context import State, pass_state
+from twin.hookspecs import hookimpl
+from twin.state import State, pass_state
 from twin.errors import TwinError
 from twin.importers.base import DATE_ORDERS, DateOrder, ParseOptions
 from twin.vault.collect import import_file, preview
@@ -209,7 +210,8 @@ def me_command(state: State, name: str | None) -> None:
         console.print(", ".join(names) if names else "twin doesn't know yet. Run `twin me NAME`.")
 
 
-def register(cli: click.Group) -> None:
+@hookimpl
+def register_commands(cli: click.Group) -> None:
     """Add this module's commands to the `twin` group."""
     for command in (init, preview_command, import_command, me_command):
         cli.add_command(command)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from importlib import import_module
 
 from twin.errors import TwinError
+from twin.plugins import call
 from twin.vault.vault import Vault
 
 
@@ -30,27 +29,9 @@ class Forgotten:
         return self.messages + self.notes + self.conversations + self.people + self.imports
 
 
-ForgetHook = Callable[[Vault, Forgotten], None]
-FORGET_HOOKS: list[ForgetHook] = []
-"""Called inside the forget transaction so derived data (datasets, indexes) goes too.
-
-Plugins append theirs; the built-in ones are listed in `BUILT_IN_HOOKS` and loaded by `forget`
-itself, so forgetting never depends on which modules happen to have been imported.
-"""
-BUILT_IN_HOOKS = (
-    "twin.dataset.store:forget_datasets",
-    "twin.memory.forget:forget_message_passages",
-    "twin.train.runs:forget_runs",
-)
-
-
-def hooks() -> list[ForgetHook]:
-    """Every hook that removes derived data: the built-in ones, then any a plugin added."""
-    found: list[ForgetHook] = []
-    for target in BUILT_IN_HOOKS:
-        module, _, name = target.partition(":")
-        found.append(getattr(import_module(module), name))
-    return found + [hook for hook in FORGET_HOOKS if hook not in found]
+def forget_derived(vault: Vault, gone: Forgotten) -> None:
+    """Let every plugin delete what it derived from the records going (``forget_derived``)."""
+    call("forget_derived", vault=vault, gone=gone)
 
 
 def _match(value: str) -> str:
@@ -169,8 +150,7 @@ def forget(
                 "DELETE FROM imports WHERE id NOT IN (SELECT import_id FROM messages) "
                 "AND id NOT IN (SELECT import_id FROM notes WHERE import_id IS NOT NULL)"
             ).rowcount
-        for hook in hooks():
-            hook(vault, gone)
+        forget_derived(vault, gone)
         # Merge the keyword index so no segment keeps the forgotten words.
         db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('optimize')")
     vault.checkpoint()

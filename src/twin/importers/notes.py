@@ -1,4 +1,4 @@
-"""The notes importers' interface and their small registry, apart from chat importers.
+"""The notes importers' interface, apart from chat importers, and the walk over a folder.
 
 A notes importer reads one file (a Markdown note, a text file, a ``.tid`` tiddler or a whole
 TiddlyWiki HTML file) and yields `Note` records; it never writes anywhere. A folder or zip is
@@ -16,7 +16,8 @@ from typing import ClassVar, Protocol
 
 from twin.errors import BadInput, TwinError
 from twin.importers.files import SourceFile
-from twin.memory.records import Note
+from twin.plugins import collect
+from twin.records import Note
 
 MAX_NOTE_FILE_BYTES = 64 * 1024**2
 """Larger files are skipped: no note (nor a whole wiki) is that big."""
@@ -50,7 +51,7 @@ class NoteFile:
 
 
 class NoteImporter(Protocol):
-    """A notes format. Built-in ones are listed in `note_importers`."""
+    """A notes format, registered through the ``register_note_importers`` hook."""
 
     name: ClassVar[str]
     version: ClassVar[str]
@@ -66,19 +67,8 @@ class NoteImporter(Protocol):
 
 
 def note_importers() -> dict[str, NoteImporter]:
-    """The notes importers, by name, in the order they are tried."""
-    from twin.importers.markdown import MarkdownNotes
-    from twin.importers.plaintext import PlainTextNotes
-    from twin.importers.tiddlywiki import TiddlyWikiNotes
-    from twin.memory.journal_file import JournalLines
-
-    found: list[NoteImporter] = [
-        JournalLines(),
-        TiddlyWikiNotes(),
-        MarkdownNotes(),
-        PlainTextNotes(),
-    ]
-    return {importer.name: importer for importer in found}
+    """The notes importers, by name, in the order they are tried (``register_note_importers``)."""
+    return collect("register_note_importers", "notes importers")
 
 
 def day_from_name(name: str) -> datetime | None:

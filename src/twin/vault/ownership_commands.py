@@ -10,7 +10,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from twin.context import State, pass_state
+from twin.hookspecs import hookimpl
+from twin.state import State, pass_state
 from twin.errors import TwinError
 from twin.vault.export import export_vault
 from twin.vault.forget import forget
@@ -221,7 +222,8 @@ def export_command(state: State, path: Path) -> None:
     console.print(f"Wrote {summary} to {path}. This file is NOT encrypted; keep it safe.")
 
 
-def register(cli: click.Group) -> None:
+@hookimpl
+def register_commands(cli: click.Group) -> None:
     """Add this module's commands to the `twin` group."""
     for command in (sources, stats, rules, forget_command, export_command):
         cli.add_command(command)

@@ -1,7 +1,7 @@
 """Journal entries from a JSON Lines file: one ``{"date", "text", "private"}`` object a line.
 
 This is the shape `twin journal list --json` and many journaling apps' exports reduce to, and
-the one twin's sample journal uses. A notes importer (see `twin.memory.sources`).
+the one twin's sample journal uses. A notes importer (see `twin.importers.notes`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from twin.errors import BadInput
-from twin.memory.records import Note, NoteKind
-from twin.memory.sources import NoteFile, as_datetime
+from twin.records import Note, NoteKind
+from twin.importers.notes import NoteFile, as_datetime
 
 
 class JournalLines:

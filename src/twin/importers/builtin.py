@@ -1,0 +1,28 @@
+"""twin's own importers, registered through the same hooks a plugin uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twin.hookspecs import hookimpl
+from twin.importers.journal import JournalLines
+from twin.importers.markdown import MarkdownNotes
+from twin.importers.plaintext import PlainTextNotes
+from twin.importers.telegram import TelegramImporter
+from twin.importers.tiddlywiki import TiddlyWikiNotes
+from twin.importers.whatsapp import WhatsAppImporter
+
+
+@hookimpl
+def register_importers(register: Any) -> None:
+    register(WhatsAppImporter())
+    register(TelegramImporter())
+
+
+@hookimpl
+def register_note_importers(register: Any) -> None:
+    # Tried in this order: the specific formats before the catch-all plain text.
+    register(JournalLines())
+    register(TiddlyWikiNotes())
+    register(MarkdownNotes())
+    register(PlainTextNotes())
