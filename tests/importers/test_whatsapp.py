@@ -621,6 +621,10 @@ _TEXT = st.text(st.characters(exclude_characters="\r\u200e", exclude_categories=
 
 
 def _survives_export(text: str) -> bool:
+    # WhatsApp trims what is sent, and a name followed by a line break is read as a message
+    # whose text starts on the next line, so a text can't begin with a line break.
+    if text.startswith("\n"):
+        return False
     lines = text.split("\n")
     return not any(_GENERIC_HEADER.match(line) for line in lines[1:]) and not text.endswith(
         EDITED_MARKERS

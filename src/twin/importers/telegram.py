@@ -10,6 +10,15 @@ bounded memory. Two layouts exist:
 Telegram writes a chat's ``name``, ``type`` and ``id`` before its ``messages``, and
 ``personal_information`` before ``chats``. Should a file put them after, one extra streaming pass
 reads those few fields first, so records never carry a wrong chat; memory stays bounded either way.
+
+Lenient with real files (each case counted in `twin.importers.lenient` for the import report):
+
+* Older and third-party exporters write messages with no ``id`` and only ``date_unixtime``
+  (no ``date``): they are read, and such a message's identity comes from its content and time
+  (the vault's content id), so importing the file again still adds nothing.
+* A ``date`` that can't be read falls back to ``date_unixtime`` where there is one.
+* A message with an id but no date at all can't be placed in time: it is skipped, and
+  counted. One with neither is not a Telegram message: the file is refused.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from twin.errors import BadInput
 from twin.importers.base import ParseOptions
 from twin.importers.files import SourceFile
 from twin.importers.jsonstream import XEscapeRepair, fast_ijson
+from twin.importers.lenient import current
 from twin.records import Kind, Message
 
 EXPORT_NAME = "result.json"
@@ -183,6 +193,7 @@ class _Reader:
         self.label = source.label(member)
         self.layout: _Layout | None = None
         self.tz_cache: dict[int, timezone] = {}
+        self.report = current()
 
     def _events(self, stream: IO[bytes]) -> Iterator[tuple[str, Any]]:
         events: Iterator[tuple[str, Any]] = fast_ijson().basic_parse(
@@ -231,7 +242,9 @@ class _Reader:
                 chat_prefix = _MESSAGE_PREFIXES.get(here)
                 if chat_prefix is not None:
                     obj = _build_object(events)
-                    yield self._message(obj, chats[chat_prefix], user_id, account)
+                    message = self._message(obj, chats[chat_prefix], user_id, account)
+                    if message is not None:
+                        yield message
                     continue
                 if here in _LIST_CHATS:
                     counts[here] += 1
@@ -288,10 +301,17 @@ class _Reader:
         self.layout = layout
         return layout
 
-    def _message(self, obj: dict[str, Any], chat: _Chat, user_id: Any, account: bool) -> Message:
-        """One Telegram message object as a record."""
-        if "id" not in obj or ("date" not in obj and "date_unixtime" not in obj):
-            raise BadInput(self.label, "not a Telegram export (a message has no id or date)")
+    def _message(
+        self, obj: dict[str, Any], chat: _Chat, user_id: Any, account: bool
+    ) -> Message | None:
+        """One Telegram message object as a record; None for one that has no date at all."""
+        if "date" not in obj and "date_unixtime" not in obj:
+            if obj.get("id") is None:
+                raise BadInput(self.label, "not a Telegram export (a message has no id or date)")
+            self.report.note("message with no date skipped")
+            return None
+        if obj.get("id") is None:
+            self.report.note("message with no id: identity from its content and time")
         me = f"user{user_id}" if user_id is not None else None
 
         def written_by_me(author_id: str | None) -> bool | None:
@@ -333,7 +353,7 @@ class _Reader:
             conversation_id=_str_or_none(chat.id),
             sender=sender,
             sender_id=sender_id,
-            message_id=str(obj["id"]),
+            message_id=str(obj["id"]) if obj.get("id") is not None else None,
             sent_at=self._sent_at(obj),
             kind=kind,
             text=text,
@@ -347,23 +367,28 @@ class _Reader:
     def _sent_at(self, obj: dict[str, Any]) -> datetime:
         """The instant in the exporting machine's offset when both forms allow working it out."""
         wall: datetime | None = None
+        which = f"message {obj['id']}" if obj.get("id") is not None else "a message"
+        stamp = obj.get("date_unixtime")
         if isinstance(obj.get("date"), str):
             try:
                 wall = datetime.fromisoformat(obj["date"])
             except ValueError:
-                raise BadInput(
-                    self.label, f"message {obj['id']} has an unreadable date {obj['date']!r}"
-                ) from None
-        stamp = obj.get("date_unixtime")
+                if stamp is None:
+                    raise BadInput(
+                        self.label, f"{which} has an unreadable date {obj['date']!r}"
+                    ) from None
+                self.report.note("unreadable date read from date_unixtime", example=obj["date"])
         if stamp is None:
             if wall is None:
-                raise BadInput(self.label, f"message {obj['id']} has no date")
+                raise BadInput(self.label, f"{which} has no date")
             return wall
         try:
             instant = datetime.fromtimestamp(int(stamp), UTC)
         except (ValueError, OverflowError, OSError):
+            if wall is not None:
+                return wall
             raise BadInput(
-                self.label, f"message {obj['id']} has an unreadable date_unixtime {stamp!r}"
+                self.label, f"{which} has an unreadable date_unixtime {stamp!r}"
             ) from None
         if wall is None or wall.tzinfo is not None:
             return instant

@@ -9,6 +9,31 @@ another layout from being taken for one.
 
 Two passes: the first splits the text into compact rows, keeping each distinct date as text;
 the second settles the date order from all of them, sorts, and builds the records.
+
+Real exports are messy, so the reading is lenient; every rule below was met in a real file, and
+what was read leniently is counted in `twin.importers.lenient` for `twin import` to report:
+
+* One odd header never costs the file. ``00:08 a. m.`` (hour 00 on a 12-hour clock) is read
+  as 12:08 a.m.; ``23:59 PM`` (a 24-hour hour with a marker) as 23:59, the marker ignored;
+  ``24:00`` as the end of the day; an impossible minute as the nearest possible time. A date
+  impossible in the file's (inferred) order is read in another order, else as the day before
+  it; only a date order the user forced makes an impossible date an error.
+* A file is refused only when it is not a chat: when its first line is not a header, at least
+  three of the first lines must be headers and one in five of them, else it is refused. Lines
+  before the first header are skipped (and counted).
+* Any run of invisible marks (BOMs, U+200E/U+200F, the embedding and isolate controls, the
+  zero-width space) may open a line, and a BOM may open the file before a bracketed iOS header.
+* Media placeholders match in any casing (``<media omitted>``), in the languages listed in
+  `twin.importers.whatsapp_phrases`, and any short whole line in angle brackets that names media
+  in one of those languages.
+* ``Name:`` with nothing after it is a message of that sender: its text, if any, is on the
+  next lines; with none (a view-once photo) it is media.
+* A line credited to an author is a system line when it carries WhatsApp's encryption notice
+  (in any language we list), when WhatsApp marked it with U+200E and it reads as a notice, or
+  when the author is the chat's own title (the group, or the contact) and it reads as one of
+  the notices any chat has (encryption, security code, phone number).
+* A line that is not a header is text of the message before it; such lines are counted, and
+  those that look like a header of another layout are counted apart.
 """
 
 from __future__ import annotations
@@ -21,7 +46,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from itertools import islice
 from operator import le
 from pathlib import PurePosixPath
@@ -29,23 +54,31 @@ from pathlib import PurePosixPath
 from twin.errors import BadInput
 from twin.importers.base import DateOrder, ParseOptions
 from twin.importers.files import SourceFile, iter_text_lines
-from twin.importers.whatsapp_dates import clock_of, date_fields, infer_order, resolve_date
+from twin.importers.lenient import LenientReport, current
+from twin.importers.whatsapp_dates import clock_of, date_fields, infer_order, resolve_dates
 from twin.importers.whatsapp_phrases import (
     CALL_RE,
     CALL_STARTS,
     EDITED_MARKERS,
+    ENCRYPTION_NOTICES,
     MEDIA_PREFIXES,
     MEDIA_SUFFIXES,
+    SYSTEM_PHRASES,
     exact_kinds,
+    is_encryption_notice,
     is_group_event,
+    is_media_placeholder,
     is_system,
 )
 from twin.records import Kind, Message
 
 NO_HEADER = "no WhatsApp message header found; is this a WhatsApp chat export?"
 
+_MARKS = "\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff"
+"""Invisible marks that may open a header line, in any number (a regex character range)."""
+
 _GENERIC_HEADER = re.compile(
-    r"[\u200e\u200f\ufeff]*(?P<open>\[)?"
+    rf"[{_MARKS}]*(?P<open>\[)?"
     r"(?P<date>\d{1,4}(?P<dsep>[./-]) ?\d{1,2}(?P=dsep) ?\d{1,4}\.?)"
     # ", " or the words some locales put before the time: "at", "um", "à", "às", "a las".
     r"(?P<conn>,?[ \u00a0](?:[^\W\d_]{1,5}[ \u00a0]){0,2}|,)"
@@ -64,6 +97,17 @@ _NAME_MARKS = " \u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u20
 """Invisible direction marks iOS and Android wrap around author names (and phone numbers)."""
 _QUOTES = ('"', "“", "„", "«")
 _EXACT_KINDS = exact_kinds()
+_FOLDED_KINDS = {text.casefold(): kind for text, kind in _EXACT_KINDS.items()}
+_FOLDED_SUFFIXES = tuple(end.casefold() for end in MEDIA_SUFFIXES)
+_FOLDED_PREFIXES = tuple(start.casefold() for start in MEDIA_PREFIXES)
+_OTHER_HEADER = re.compile(r"^" + _GENERIC_HEADER.pattern, re.MULTILINE)
+"""A header of any layout at the start of a further line: kept as text, but counted apart."""
+_NOTICE = re.compile("|".join(re.escape(phrase) for phrase in ENCRYPTION_NOTICES))
+_ANY_CHAT_NOTICE = re.compile("|".join(re.escape(phrase) for phrase in SYSTEM_PHRASES))
+_SHORTEST_NOTICE = 40
+"""Every encryption notice is longer than this, so shorter lines skip the search for one."""
+_MIN_HEADERS = 3
+_MIN_HEADER_SHARE = 0.2
 
 _CHAT_FILE = re.compile(
     r"(?:WhatsApp[ -][Cc]hat(?: (?:with|mit|avec|com|con|met|z|med|ile))?"
@@ -91,8 +135,15 @@ class WhatsAppImporter:
             head = source.head(4096, member)
         except (BadInput, OSError, zipfile.BadZipFile):
             return False
-        first = _first_nonblank(head.decode("utf-8", errors="ignore").lstrip("\ufeff"))
-        return first is not None and _GENERIC_HEADER.match(first) is not None
+        lines = [
+            line for line in head.decode("utf-8", errors="ignore").splitlines() if line.strip()
+        ][:30]
+        if not lines:
+            return False
+        if _GENERIC_HEADER.match(lines[0]):
+            return True
+        headers = sum(1 for line in lines if _GENERIC_HEADER.match(line))
+        return headers >= _MIN_HEADERS and headers >= _MIN_HEADER_SHARE * len(lines)
 
     def parse(self, source: SourceFile, options: ParseOptions) -> Iterator[Message]:
         """Yield every message in time order (stable for equal times).
@@ -102,9 +153,10 @@ class WhatsAppImporter:
         member = _chat_member(source)
         label = source.label(member)
         title = _title(source, member)
+        report = current()
         try:
             with _gc_paused():
-                chat = _read(source, member, label)
+                chat = _read(source, member, label, title, report)
         except UnicodeDecodeError:
             # The fast reader can't say where; the strict line reader can.
             with source.open(member) as stream:
@@ -113,7 +165,7 @@ class WhatsAppImporter:
             raise BadInput(label, "not valid UTF-8") from None
         except (zipfile.BadZipFile, EOFError, zlib.error) as error:
             raise BadInput(label, f"archive member is damaged ({error})") from None
-        yield from _messages(chat, label, title, options.date_order)
+        yield from _messages(chat, label, title, options.date_order, report)
 
 
 @contextmanager
@@ -134,9 +186,13 @@ def _gc_paused() -> Iterator[None]:
 class _Chat:
     """What the first pass learnt: the rows and, per distinct date text, its first line."""
 
-    __slots__ = ("date_lines", "group_events", "odd_names", "rows", "senders")
+    __slots__ = (
+        "date_lines", "group_events", "odd_names", "report", "rows", "senders", "title"
+    )  # fmt: skip
 
-    def __init__(self) -> None:
+    def __init__(self, title: str = "", report: LenientReport | None = None) -> None:
+        self.title = title
+        self.report = report if report is not None else LenientReport()
         self.rows: list[Row] = []
         self.date_lines: dict[str, int] = {}
         self.senders: dict[str, str] = {}
@@ -145,7 +201,9 @@ class _Chat:
         self.group_events = False
 
 
-def _read(source: SourceFile, member: str | None, label: str) -> _Chat:
+def _read(
+    source: SourceFile, member: str | None, label: str, title: str, report: LenientReport
+) -> _Chat:
     """First pass: split the export into messages; dates stay text until their order is known."""
     with source.open(member) as raw:
         stream = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
@@ -155,8 +213,8 @@ def _read(source: SourceFile, member: str | None, label: str) -> _Chat:
             buffer, at_end = buffer + more, not more
         whole_lines = buffer if at_end else buffer[: buffer.rfind("\n") + 1]
         head = whole_lines.split("\n", _SAMPLE_LINES)[:_SAMPLE_LINES]
-        header = _learn_layout(head, label)
-        return _split(stream, buffer, header, label)
+        header = _learn_layout(head, label, report)
+        return _split(stream, buffer, header, label, _Chat(title, report))
 
 
 _CHUNK = 1 << 22
@@ -173,7 +231,7 @@ def _read_chunk(stream: io.TextIOWrapper) -> str:
     return chunk.replace("\r\n", "\n") if "\r" in chunk else chunk
 
 
-def _learn_layout(head: list[str], label: str) -> tuple[str, str]:
+def _learn_layout(head: list[str], label: str, report: LenientReport) -> tuple[str, str]:
     """A regex for this file's header layout, learnt from its first headers: with groups, without.
 
     The two groups are the date and the time (with any AM/PM marker) as written; both repeat
@@ -182,16 +240,17 @@ def _learn_layout(head: list[str], label: str) -> tuple[str, str]:
     layouts: Counter[tuple[str, ...]] = Counter()
     twelve_hour = False
     four_digits = [False, False]
-    checked_first = False
+    first_odd: int | None = None  # the first non-blank line, when it is not a header
+    skipped = 0
+    nonblank = 0
     for number, line in enumerate(head, start=1):
         match = _GENERIC_HEADER.match(line)
-        if not checked_first:
-            if not line.strip():
-                continue
-            if match is None:
-                raise BadInput(label, NO_HEADER, line=number)
-            checked_first = True
+        if line.strip():
+            nonblank += 1
         if match is None:
+            if not layouts and line.strip():
+                skipped += 1
+                first_odd = first_odd or number
             continue
         layouts[match.group("open", "dsep", "conn", "tsep", "sep")] += 1
         twelve_hour = twelve_hour or match["ampm"] is not None
@@ -200,15 +259,21 @@ def _learn_layout(head: list[str], label: str) -> tuple[str, str]:
         four_digits[1] = four_digits[1] or len(third) > 2
         if layouts.total() >= _SAMPLE_HEADERS:
             break
-    if not layouts:
-        raise BadInput(label, NO_HEADER, line=None)
+    headers = layouts.total()
+    if not layouts or (
+        first_odd is not None
+        and (headers < _MIN_HEADERS or headers < _MIN_HEADER_SHARE * min(nonblank, 30 * headers))
+    ):
+        raise BadInput(label, NO_HEADER, line=first_odd)
+    if skipped:
+        report.note("lines before the first message header skipped", skipped)
     open_, dsep, conn, tsep, sep = (re.escape(part or "") for part in layouts.most_common(1)[0][0])
     first, third = (r"\d{1,4}" if wide else r"\d{1,2}" for wide in four_digits)
     ampm = r"(?:[ \u00a0\u202f]?[AaPp]\.?[ \u00a0\u202f]?[Mm]\.?)?" if twelve_hour else ""
 
     def header(group: str) -> str:
         return (
-            rf"[\u200e\u200f\ufeff]*{open_}{group}{first}{dsep} ?\d{{1,2}}{dsep} ?{third}\.?){conn}"
+            rf"[{_MARKS}]*{open_}{group}{first}{dsep} ?\d{{1,2}}{dsep} ?{third}\.?){conn}"
             rf"{group}\d{{1,2}}{tsep}\d\d(?:{tsep}\d\d)?{ampm}){sep}"
         )
 
@@ -223,24 +288,32 @@ def _message_regexes(header: tuple[str, str]) -> tuple[re.Pattern[str], re.Patte
     """
     grouped, plain = header
     message = re.compile(
-        rf"^{grouped}(?:([^\n:]*): )?([^\n]*)((?:\n(?!{plain})[^\n]*)*)", re.MULTILINE
+        rf"^{grouped}(?:([^\n:]*):(?: |$))?([^\n]*)((?:\n(?!{plain})[^\n]*)*)", re.MULTILINE
     )
     return message, re.compile(plain)
 
 
 _SLOW_ENDS = (*MEDIA_SUFFIXES, ">")
-_SLOW_LAST = frozenset(end[-1] for end in _SLOW_ENDS)
+_FOLDED_ENDS = tuple(end.casefold() for end in _SLOW_ENDS)
+_SLOW_LAST = frozenset(end[-1] for end in _SLOW_ENDS) | frozenset(
+    end[-1].swapcase() for end in _SLOW_ENDS
+)
 _SLOW_STARTS = (*MEDIA_PREFIXES, *CALL_STARTS)
 
 
-def _split(stream: io.TextIOWrapper, buffer: str, header: tuple[str, str], label: str) -> _Chat:
+def _split(
+    stream: io.TextIOWrapper, buffer: str, header: tuple[str, str], label: str, chat: _Chat
+) -> _Chat:
     """Turn the text into rows, a chunk at a time; a message is never cut between chunks.
 
     The hot loop of the importer, written for speed: plain one-line text messages (most of
     any chat) are stored without a function call; everything else goes through `_finish`.
     """
-    chat = _Chat()
     append = chat.rows.append
+    report = chat.report
+    title = chat.title
+    notice, any_chat_notice = _NOTICE.search, _ANY_CHAT_NOTICE.search
+    odd_clocks: dict[str, tuple[timedelta, str]] = {}
     date_lines = chat.date_lines
     dates: dict[str, str] = {}
     clocks: dict[str, timedelta] = {}
@@ -249,7 +322,7 @@ def _split(stream: io.TextIOWrapper, buffer: str, header: tuple[str, str], label
     message, header_re = _message_regexes(header)
     finditer, match_header = message.finditer, header_re.match
     exact = _EXACT_KINDS
-    slow_ends, slow_last, slow_starts = _SLOW_ENDS, _SLOW_LAST, _SLOW_STARTS
+    folded_ends, slow_last, slow_starts = _FOLDED_ENDS, _SLOW_LAST, _SLOW_STARTS
     text_kind = Kind.TEXT
     line_base = 1  # the line number of buffer[0]
     while True:
@@ -275,7 +348,16 @@ def _split(stream: io.TextIOWrapper, buffer: str, header: tuple[str, str], label
                     dates[date_text] = date = date_text
                     date_lines[date_text] = counted_line
                 if clock is None:
-                    clocks[clock_text] = clock = clock_of(clock_text, label, counted_line)
+                    if clock_text in odd_clocks:
+                        clock, how = odd_clocks[clock_text]
+                        report.note(how, example=clock_text)
+                    else:
+                        clock, odd = clock_of(clock_text)
+                        if odd is None:
+                            clocks[clock_text] = clock
+                        else:  # not cached, so that every line with it is counted
+                            odd_clocks[clock_text] = (clock, odd)
+                            report.note(odd, example=clock_text)
             if raw_name is None:
                 append(_finish(chat, date, clock, None, first, more))
                 continue
@@ -284,11 +366,14 @@ def _split(stream: io.TextIOWrapper, buffer: str, header: tuple[str, str], label
                 names[raw_name] = sender = _clean_name(raw_name, chat)
             if (
                 not more
-                and (first[-1:] not in slow_last or not first.endswith(slow_ends))
+                and first
+                and (first[-1:] not in slow_last or not first.casefold().endswith(folded_ends))
                 and not first.startswith(slow_starts)
                 and "\u200e" not in first
                 and first not in exact
                 and sender not in odd_names
+                and (len(first) < _SHORTEST_NOTICE or notice(first) is None)
+                and (sender != title or any_chat_notice(first) is None)
             ):
                 append((date, clock, sender, text_kind, first, False))
             else:
@@ -333,6 +418,17 @@ def _finish(
 
     ``more`` is the message's further lines, each with the newline before it.
     """
+    if more:
+        _count_further_lines(chat.report, more)
+    if not first and sender is not None:
+        if is_system(sender):  # "… changed the subject to:" cut at its colon
+            return (date, clock, None, Kind.SYSTEM, f"{sender}:{more}", False)
+        if not more:
+            chat.report.note("empty message after a name read as media (a view-once photo)")
+            return (date, clock, sender, Kind.MEDIA, "", False)
+        chat.report.note("message whose text starts on the line after the name")
+        first, _, rest = more[1:].partition("\n")
+        more = "\n" + rest if rest else ""
     text = first + more if more else first
     edited = False
     if text.endswith(">"):
@@ -345,13 +441,18 @@ def _finish(
     marked = "\u200e" in first
     key = first.replace("\u200e", "").strip() if marked else first
     kind = Kind.TEXT
+    folded = key.casefold()
     if sender is None:
         if not chat.group_events and is_group_event(key):
             chat.group_events = True
         kind = Kind.SYSTEM
-    elif key in _EXACT_KINDS:
-        kind = _EXACT_KINDS[key]
-    elif key.endswith(MEDIA_SUFFIXES) or key.startswith(MEDIA_PREFIXES):
+    elif folded in _FOLDED_KINDS:
+        kind = _FOLDED_KINDS[folded]
+    elif (
+        folded.endswith(_FOLDED_SUFFIXES)
+        or folded.startswith(_FOLDED_PREFIXES)
+        or is_media_placeholder(folded)
+    ):
         kind = Kind.MEDIA
     elif key.startswith(CALL_STARTS) and CALL_RE.fullmatch(key):
         kind = Kind.CALL
@@ -361,7 +462,11 @@ def _finish(
         if is_system(whole):
             chat.group_events = chat.group_events or is_group_event(whole)
             return (date, clock, None, Kind.SYSTEM, whole, edited)
-    elif marked and is_system(key):
+    elif (
+        (marked and is_system(key))
+        or is_encryption_notice(key)
+        or (sender == chat.title and any(phrase in key for phrase in SYSTEM_PHRASES))
+    ):
         # Newer exports credit system lines to the group's title or the acting person, and
         # iOS marks them with U+200E.
         chat.group_events = chat.group_events or is_group_event(key)
@@ -372,14 +477,23 @@ def _finish(
     return (date, clock, sender, kind, key + text[len(first) :] if marked else text, edited)
 
 
-def _messages(chat: _Chat, label: str, title: str, forced: DateOrder | None) -> Iterator[Message]:
+def _count_further_lines(report: LenientReport, more: str) -> None:
+    """Count a message's further lines, and those among them that look like another header."""
+    report.kept_as_text += more.count("\n")
+    report.header_like_kept += sum(1 for _ in _OTHER_HEADER.finditer(more))
+
+
+def _messages(
+    chat: _Chat, label: str, title: str, forced: DateOrder | None, report: LenientReport
+) -> Iterator[Message]:
     """Second pass: resolve dates, sort, and build the records."""
     order = forced or infer_order(chat.date_lines)
-    days = {
-        date: datetime(*resolve_date(date, order, label, number))
-        for date, number in chat.date_lines.items()
-    }
+    days, odd_dates = resolve_dates(chat.date_lines, order, forced is not None, label)
     rows = chat.rows
+    if odd_dates:
+        counts = Counter(row[0] for row in rows if row[0] in odd_dates)
+        for date, how in odd_dates.items():
+            report.note(how, counts[date], example=date)
     stamps = [days[row[0]] + row[1] for row in rows]
     positions: Iterable[int] = range(len(rows))
     if not all(map(le, stamps, islice(stamps, 1, None))):
@@ -398,13 +512,6 @@ def _messages(chat: _Chat, label: str, title: str, forced: DateOrder | None) -> 
 
 
 _DONE: Row = ("", timedelta(), None, Kind.OTHER, "", False)
-
-
-def _first_nonblank(text: str) -> str | None:
-    for line in text.splitlines():
-        if line.strip():
-            return line
-    return None
 
 
 def _chat_member(source: SourceFile) -> str | None:

@@ -22,6 +22,11 @@ MEDIA_PLACEHOLDERS = (
     "<Media weggelaten>",
     "<Media omessi>",
     "<Media omesso>",
+    "<Без медиафайлов>",
+    "<Medya dahil edilmedi>",
+    "<Media tidak disertakan>",
+    "<Pominięto multimedia>",
+    "<Media utelämnad>",
     "null",
 )
 """Android's whole-line placeholder for a file left out of an export without media."""
@@ -115,6 +120,35 @@ CALL_STARTS = (
     "Videollamada", "Appel", "Chamada", "Chiamata", "Videochiamata", "Gemiste", "Spraak",
 )  # fmt: skip
 
+ENCRYPTION_NOTICES = (
+    "calls are end-to-end encrypted",
+    "are now secured with end-to-end encryption",
+    "sind Ende-zu-Ende-verschlüsselt",
+    "están cifrados de extremo a extremo",
+    "sont chiffrés de bout en bout",
+    "protegidas com a criptografia de ponta a ponta",
+    "são protegidas com criptografia de ponta a ponta",
+    "sono crittografati end-to-end",
+    "zijn end-to-end versleuteld",
+    "защищены сквозным шифрованием",
+    "uçtan uca şifrelidir",
+    "terenkripsi secara end-to-end",
+    "są szyfrowane end-to-end",
+    "är end-to-end-krypterade",
+    "захищені наскрізним шифруванням",
+    "端到端加密",
+    "エンドツーエンド暗号化",
+    "종단간 암호화",
+    "एंड-टू-एंड एन्क्रिप्टेड",
+    "مشفرة تمامًا",
+)
+"""WhatsApp's encryption notice, which newer exports credit to the chat or the contact."""
+
+MEDIA_WORDS = (
+    "media", "medien", "multimedia", "médias", "mídia", "medya", "медиа", "multimídia", "файл",
+)  # fmt: skip
+"""Words that, in a short whole line in angle brackets, say a file was left out."""
+
 SYSTEM_PHRASES = (
     # Encryption notices.
     "end-to-end encrypted",
@@ -202,6 +236,21 @@ GROUP_EVENT_RE = re.compile(
     r"|.+ (?:heeft de groep verlaten|is vertrokken)\Z"
 )
 """Membership changes, matched from the start of a line WhatsApp marked as its own."""
+
+
+def is_encryption_notice(text: str) -> bool:
+    """Whether a line is WhatsApp's end-to-end encryption notice, in a language we know."""
+    return any(phrase in text for phrase in ENCRYPTION_NOTICES)
+
+
+def is_media_placeholder(folded: str) -> bool:
+    """Whether a casefolded whole line is a short ``<…>`` naming left-out media."""
+    return (
+        folded.startswith("<")
+        and folded.endswith(">")
+        and len(folded) <= 40
+        and any(word in folded for word in MEDIA_WORDS)
+    )
 
 
 def is_group_event(text: str) -> bool:

@@ -13,6 +13,7 @@ from pathlib import Path
 from twin.importers import detect_importer, get_importer
 from twin.importers.base import Importer, ParseOptions
 from twin.importers.files import SourceFile
+from twin.importers.lenient import LenientReport, reading
 from twin.records import Kind, Message
 from twin.vault.people import People, my_names, set_me
 from twin.vault.rules import RuleSet
@@ -37,6 +38,8 @@ class ImportSummary:
     conversations: int = 0
     me: list[str] = field(default_factory=list)
     """Names known to be the user after this import; empty means twin still doesn't know."""
+    lenient: LenientReport = field(default_factory=LenientReport)
+    """What the importer read leniently (odd lines interpreted, lines kept as text)."""
 
 
 def open_source(path: Path, source: str | None) -> tuple[SourceFile, Importer]:
@@ -52,6 +55,48 @@ def preview(path: Path, source: str | None, options: ParseOptions) -> Iterator[M
         yield from importer.parse(file, options)
     finally:
         file.close()
+
+
+@dataclass
+class PreviewStats:
+    """What `twin preview --stats` says about a file, without keeping anything."""
+
+    source: str
+    messages: int = 0
+    kinds: Counter[str] = field(default_factory=Counter)
+    conversations: int = 0
+    senders: Counter[str] = field(default_factory=Counter)
+    first: datetime | None = None
+    last: datetime | None = None
+    lenient: LenientReport = field(default_factory=LenientReport)
+
+
+def preview_stats(path: Path, source: str | None, options: ParseOptions) -> PreviewStats:
+    """Counts of what the file holds and of what was read leniently, parsed but not stored."""
+    file, importer = open_source(path, source)
+    stats = PreviewStats(importer.name)
+    conversations: set[str] = set()
+    try:
+        with reading() as report:
+            for message in importer.parse(file, options):
+                stats.messages += 1
+                stats.kinds[message.kind.value] += 1
+                conversations.add(message.conversation_id or message.conversation)
+                if message.sender is not None and message.kind is not Kind.SYSTEM:
+                    stats.senders[message.sender] += 1
+                moment = _utc(message.sent_at)
+                stats.first = moment if stats.first is None else min(stats.first, moment)
+                stats.last = moment if stats.last is None else max(stats.last, moment)
+        stats.lenient = report
+    finally:
+        file.close()
+    stats.conversations = len(conversations)
+    return stats
+
+
+def _utc(moment: datetime) -> datetime:
+    """A naive wall-clock time as is; an aware one in UTC, so the two compare."""
+    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def message_uid(message: Message, conversation_key: str, moment: str, occurrence: int) -> bytes:
@@ -197,15 +242,18 @@ def import_file(
             summary = ImportSummary(import_id, importer.name, str(path))
             collector = _Collector(vault, import_id)
             seen = 0
-            for batch in _batches(importer.parse(file, options or ParseOptions()), BATCH):
-                allowed = [m for m in batch if rules.allows(m)]
-                summary.skipped += len(batch) - len(allowed)
-                added = collector.insert([collector.row(m) for m in allowed])
-                summary.added += added
-                summary.already_there += len(allowed) - added
-                seen += len(batch)
-                if progress:
-                    progress(seen)
+            with reading() as report:
+                messages = importer.parse(file, options or ParseOptions())
+                for batch in _batches(messages, BATCH):
+                    allowed = [m for m in batch if rules.allows(m)]
+                    summary.skipped += len(batch) - len(allowed)
+                    added = collector.insert([collector.row(m) for m in allowed])
+                    summary.added += added
+                    summary.already_there += len(allowed) - added
+                    seen += len(batch)
+                    if progress:
+                        progress(seen)
+            summary.lenient = report
             vault.db.execute(
                 "INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages WHERE id > ?",
                 (first_new_id,),
