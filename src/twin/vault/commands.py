@@ -15,7 +15,7 @@ from twin.hookspecs import hookimpl
 from twin.state import State, pass_state
 from twin.errors import TwinError
 from twin.importers.base import DATE_ORDERS, DateOrder, ParseOptions
-from twin.vault.collect import import_file, preview
+from twin.vault.collect import import_file, preview, preview_stats
 from twin.vault.key import write_key_file
 from twin.vault.people import my_names, set_me
 from twin.vault.rules import RuleSet, add_rule, parse_day
@@ -92,11 +92,32 @@ def init(state: State) -> None:
 @click.argument("path", type=click.Path(path_type=Path, exists=True))
 @source_option
 @date_order_option
-def preview_command(path: Path, source: str | None, date_order: DateOrder | None) -> None:
+@click.option(
+    "--stats",
+    is_flag=True,
+    help="Print counts instead of messages, and what was read leniently (odd lines, kept text).",
+)
+def preview_command(
+    path: Path, source: str | None, date_order: DateOrder | None, stats: bool
+) -> None:
     """Print what PATH holds, one JSON object per message, without keeping anything.
 
     Each line has the keys source, conversation, sender, sent_at, kind and text.
     """
+    if stats:
+        found = preview_stats(path, source, ParseOptions(date_order=date_order))
+        kinds = ", ".join(f"{count:,} {kind}" for kind, count in found.kinds.most_common())
+        console.print(
+            f"{path}: {found.messages:,} messages ({kinds or 'none'}) in "
+            f"{found.conversations:,} conversation{'s' if found.conversations != 1 else ''}, "
+            f"from {len(found.senders):,} senders ({found.source})"
+        )
+        if found.first is not None and found.last is not None:
+            console.print(f"  from {found.first:%Y-%m-%d %H:%M} to {found.last:%Y-%m-%d %H:%M}")
+        for name, count in found.senders.most_common(5):
+            console.print(f"  {name}: {count:,}")
+        _print_lenient(found.lenient.lines())
+        return
     out = sys.stdout
     for message in preview(path, source, ParseOptions(date_order=date_order)):
         out.write(json.dumps(message.preview(), ensure_ascii=False) + "\n")
@@ -172,11 +193,20 @@ def import_command(
                 f"({summary.source}, {summary.conversations} conversation"
                 f"{'s' if summary.conversations != 1 else ''}, import #{summary.import_id})"
             )
+            _print_lenient(summary.lenient.lines())
             if not summary.me:
                 notes.print(
                     "twin can't tell which sender is you in this export. Say so with "
                     "`twin me NAME` (or `--me NAME` when importing) before building a dataset."
                 )
+
+
+def _print_lenient(lines: list[str]) -> None:
+    """Say what was read leniently; nothing when every line was regular."""
+    if lines:
+        console.print("Read leniently:")
+        for line in lines:
+            console.print(f"  {line}", markup=False, highlight=False)
 
 
 def _ask_me(senders: list[str]) -> str | None:
