@@ -121,7 +121,7 @@ def test_lines_before_the_first_header_are_skipped_and_counted() -> None:
         "see below\n[05.06.23, 10:01:30] pasted from another chat",
         "ok",
     ]
-    assert report.interpreted["lines before the first message header skipped"] == 1
+    assert report.interpreted["before the first message header, skipped"] == 1
     assert report.kept_as_text == 1
     assert report.header_like_kept == 1
     assert any("kept as text of the message before" in line for line in report.lines())

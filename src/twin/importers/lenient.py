@@ -48,7 +48,8 @@ class LenientReport:
         """The report as short sentences, most frequent first; empty when nothing was odd."""
         out = []
         for how, count in self.interpreted.most_common():
-            example = f" (such as {self.examples[how]!r})" if how in self.examples else ""
+            shown = self.examples.get(how, "").replace("\u00a0", " ").replace("\u202f", " ")
+            example = f" (such as “{shown}”)" if how in self.examples else ""
             out.append(f"{count:,} {_lines(count)}: {how}{example}")
         if self.kept_as_text:
             looked = (

@@ -266,7 +266,7 @@ def _learn_layout(head: list[str], label: str, report: LenientReport) -> tuple[s
     ):
         raise BadInput(label, NO_HEADER, line=first_odd)
     if skipped:
-        report.note("lines before the first message header skipped", skipped)
+        report.note("before the first message header, skipped", skipped)
     open_, dsep, conn, tsep, sep = (re.escape(part or "") for part in layouts.most_common(1)[0][0])
     first, third = (r"\d{1,4}" if wide else r"\d{1,2}" for wide in four_digits)
     ampm = r"(?:[ \u00a0\u202f]?[AaPp]\.?[ \u00a0\u202f]?[Mm]\.?)?" if twelve_hour else ""
