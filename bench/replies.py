@@ -64,6 +64,18 @@ UNANSWERABLE = [
 ]
 
 
+CONVERSATION = [
+    "hey you",
+    "how was work?",
+    "ugh I had the longest day",
+    "my boss made me redo the whole report",
+    "anyway, what are you doing tonight?",
+    "want to get pizza instead?",
+    "haha fair. which place?",
+    "cool, 8 o'clock ok?",
+    "did you see the rain today?",
+    "ok see you later!",
+]
 ABSTAINS = re.compile(
     r"\b(do\s*n[o']?t|can'?t|cannot)\s+(remember|recall|know)|not\s+sure|no\s+idea|"
     r"rather\s+keep|forget\b|forgot\b",
@@ -137,7 +149,7 @@ def main() -> None:
     from dataclasses import replace
     from pathlib import Path
 
-    from twin.chat.engine import GenerationSettings, load_engine
+    from twin.chat.engine import load_engine
     from twin.chat.twin import Twin
     from twin.home import Home
     from twin.memory.embeddings import default_embedder
@@ -147,13 +159,14 @@ def main() -> None:
     home = Home(Path(args.home))
     vault = Vault.open(home, Secret(passphrase=args.passphrase))
     engine = load_engine(home)
-    settings = GenerationSettings(seed=args.seed)
+    twin = Twin(vault, engine, default_embedder())
+    settings = replace(twin.default_settings(), seed=args.seed)  # shaped like the person's
     for pair in filter(None, args.options.split(",")):
         key, _, value = pair.partition("=")
         current = getattr(settings, key)
         kind = type(current) if current is not None else float
         settings = replace(settings, **{key: kind(value)})
-    twin = Twin(vault, engine, default_embedder(), settings=settings)
+    twin.settings = settings
 
     def ask(text: str) -> str:
         return twin.ask([{"role": "user", "content": text}]).text
@@ -180,8 +193,18 @@ def main() -> None:
         abstained += ok
         if not args.quiet:
             print(f"[none   {'ok ' if ok else 'NO '}] {text!r} -> {reply!r}")
+    conversation: list[dict[str, str]] = []
+    whole = 0
+    for text in CONVERSATION:
+        conversation.append({"role": "user", "content": text})
+        reply = twin.ask(conversation).text
+        conversation.append({"role": "assistant", "content": reply})
+        ok = not is_fragment(reply)
+        whole += ok
+        if not args.quiet:
+            print(f"[chat   {'ok ' if ok else 'NO '}] {text!r} -> {reply!r}")
     took = time.perf_counter() - started
-    asked = len(OPENERS) + len(FACTS) + len(UNANSWERABLE)
+    asked = len(OPENERS) + len(FACTS) + len(UNANSWERABLE) + len(CONVERSATION)
     print(f"settings: {settings}")
     print(f"openers answered with a real reply: {real}/{len(OPENERS)} = {real / len(OPENERS):.0%}")
     print(f"fact questions answered right:      {right}/{len(FACTS)} = {right / len(FACTS):.0%}")
@@ -189,6 +212,7 @@ def main() -> None:
         f"unanswerable questions abstained:   {abstained}/{len(UNANSWERABLE)} = "
         f"{abstained / len(UNANSWERABLE):.0%}"
     )
+    print(f"ten-turn chat, turns without a fragment: {whole}/{len(CONVERSATION)}")
     print(f"{took / asked:.2f} s a reply")
     vault.close()
 

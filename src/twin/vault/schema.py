@@ -206,3 +206,25 @@ def m003_recall_embeddings(db: Connection) -> None:
             SELECT rowid, embedding FROM chunk_vectors;
         """,
     )
+
+
+@migration
+def m201_feedback(db: Connection) -> None:
+    """Thumbs and corrections on the twin's replies (`twin.chat.feedback`): preference pairs
+    for DPO, and corrections as examples in the person's voice."""
+    execute_script(
+        db,
+        """
+        CREATE TABLE feedback (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            source TEXT NOT NULL,           -- chat, hub, blind-test, expand
+            context TEXT NOT NULL,          -- JSON list of {role, content}: what the reply answered
+            context_key BLOB NOT NULL,      -- hash of the context, to pair replies to one context
+            reply TEXT NOT NULL,
+            verdict TEXT NOT NULL CHECK (verdict IN ('good', 'bad')),
+            correction TEXT                 -- "I would have said ...", when given
+        );
+        CREATE INDEX feedback_context ON feedback(context_key);
+        """,
+    )
