@@ -16,6 +16,7 @@ from rich.markup import escape
 from twin.hookspecs import hookimpl
 from twin.chat.access import DEFAULT_HOST, DEFAULT_PORT, is_loopback, new_token
 from twin.chat.engine import GenerationSettings, load_engine
+from twin.chat.feedback import record_feedback
 from twin.chat.persona import Persona, load_persona, save_persona
 from twin.chat.prompt import Message
 from twin.chat.twin import Reply, Twin
@@ -45,7 +46,9 @@ def model_options(command: Callable[..., Any]) -> Callable[..., Any]:
             ),
             click.option("--run", "run_id", help="Speak through this training run."),
             click.option(
-                "--max-tokens", type=int, default=160, show_default=True, help="Longest reply."
+                "--max-tokens",
+                type=int,
+                help="Longest reply, in tokens [default: from the length of your own replies].",
             ),
             click.option(
                 "--temperature",
@@ -55,6 +58,14 @@ def model_options(command: Callable[..., Any]) -> Callable[..., Any]:
                 help="0 for the likeliest words, higher for more varied ones.",
             ),
             click.option("--seed", type=int, help="Fix the sampling, for repeatable replies."),
+            click.option(
+                "--context-weight",
+                type=float,
+                default=0.0,
+                show_default=True,
+                help="Context-aware decoding: how much more to trust the recalled passages "
+                "than the model's own guess (0 off, 0.5 the paper's setting; about twice as slow).",
+            ),
         ]
     ):
         command = option(command)
@@ -71,10 +82,14 @@ class _Session(AbstractContextManager["_Session"]):
         except BaseException:
             self.vault.close()
             raise
-        settings = GenerationSettings(
-            options["max_tokens"], options["temperature"], seed=options["seed"]
+        self.twin = Twin(self.vault, engine, default_embedder())
+        shaped = self.twin.default_settings()
+        self.twin.settings = GenerationSettings(
+            options["max_tokens"] or shaped.max_new_tokens,
+            options["temperature"],
+            seed=options["seed"],
+            context_weight=options["context_weight"],
         )
-        self.twin = Twin(self.vault, engine, default_embedder(), settings=settings)
 
     def __exit__(self, *exc: object) -> None:
         self.vault.close()
@@ -169,11 +184,16 @@ def ask(state: State, /, text: str, as_json: bool, show_sources: bool, **options
 @click.option("--show-sources", is_flag=True, help="Print the passages after every reply.")
 @pass_state
 def chat(state: State, /, show_sources: bool, **options: Any) -> None:
-    """Talk with your twin. /sources shows what it recalled, /quit ends."""
+    """Talk with your twin. /sources shows what it recalled, /quit ends.
+
+    /good and /bad judge the last reply, /said TEXT says what you would have said instead;
+    they are kept in the vault and become training data (`twin train --preferences`).
+    """
     with _Session(state, options) as session:
         notes.print(
             f"Talking with your twin ({escape(session.twin.engine.name)}). "
-            "/sources shows what it recalled, /new starts over, /quit ends."
+            "/sources shows what it recalled, /good or /bad judge a reply, /said TEXT corrects "
+            "it, /new starts over, /quit ends."
         )
         conversation: list[Message] = []
         last: Reply | None = None
@@ -192,6 +212,26 @@ def chat(state: State, /, show_sources: bool, **options: Any) -> None:
                     console.print("Nothing asked yet.")
                 else:
                     _print_sources(last)
+                continue
+            if text in {"/good", "/bad"} or text == "/said" or text.startswith("/said "):
+                if last is None:
+                    console.print("Nothing to judge yet.")
+                    continue
+                said = text.removeprefix("/said").strip() if text.startswith("/said") else None
+                if text.startswith("/said") and not said:
+                    console.print("Say what you would have said: /said TEXT")
+                    continue
+                record_feedback(
+                    session.vault,
+                    context=conversation[:-1],
+                    reply=last.text,
+                    verdict="good" if text == "/good" else "bad",
+                    correction=said,
+                    source="chat",
+                )
+                if said:
+                    conversation[-1] = {"role": "assistant", "content": said}
+                console.print("Noted; it goes into the next training round.")
                 continue
             if text == "/new":
                 conversation, last = [], None
