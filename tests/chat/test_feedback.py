@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from tests.conftest import PASSPHRASE
 from twin.chat.feedback import corrections, feedback_counts, preference_pairs, record_feedback
 from twin.errors import TwinError
 from twin.home import Home
 from twin.vault import Vault
-from tests.conftest import PASSPHRASE
 from twin.vault.key import Secret
 
 ASKED = [{"role": "user", "content": "want to grab dinner?"}]
