@@ -228,3 +228,34 @@ def m201_feedback(db: Connection) -> None:
         CREATE INDEX feedback_context ON feedback(context_key);
         """,
     )
+
+
+@migration
+def m101_eval_results(db: Connection) -> None:
+    """Evaluations of training runs and blind-test picks (see `twin.evaluate.store`)."""
+    execute_script(
+        db,
+        """
+        CREATE TABLE evaluations (
+            id INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL,               -- a run id, or 'base'
+            created_at TEXT NOT NULL,
+            quick INTEGER NOT NULL DEFAULT 0,
+            conversation_ids TEXT NOT NULL DEFAULT '[]',  -- JSON: what it read, for forget
+            note_ids TEXT NOT NULL DEFAULT '[]',
+            result TEXT NOT NULL                -- JSON of twin.evaluate.results.EvalResult
+        );
+        CREATE INDEX evaluations_run ON evaluations(run_id, id);
+        CREATE TABLE blind_picks (
+            id INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            conversation_ids TEXT NOT NULL DEFAULT '[]',
+            context TEXT NOT NULL,              -- JSON list of chat turns shown
+            real TEXT NOT NULL,
+            twin TEXT NOT NULL,
+            twin_picked INTEGER NOT NULL        -- 1: the twin's reply was taken for the real one
+        );
+        CREATE INDEX blind_picks_run ON blind_picks(run_id, id);
+        """,
+    )
