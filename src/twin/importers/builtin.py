@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from twin.hookspecs import hookimpl
+from twin.importers.instagram import InstagramImporter
 from twin.importers.journal import JournalLines
 from twin.importers.markdown import MarkdownNotes
+from twin.importers.messenger import MessengerImporter
 from twin.importers.plaintext import PlainTextNotes
 from twin.importers.telegram import TelegramImporter
 from twin.importers.tiddlywiki import TiddlyWikiNotes
@@ -17,6 +19,8 @@ from twin.importers.whatsapp import WhatsAppImporter
 def register_importers(register: Any) -> None:
     register(WhatsAppImporter())
     register(TelegramImporter())
+    register(InstagramImporter())  # before Messenger: Messenger takes exports with no hint
+    register(MessengerImporter())
 
 
 @hookimpl
