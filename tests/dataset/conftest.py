@@ -12,6 +12,7 @@ import pytest
 
 from twin.dataset.build import build_dataset
 from twin.dataset.options import BuildOptions
+from twin.dataset.store import read_text
 from twin.home import Home
 from twin.vault.collect import import_file
 from twin.vault.key import Secret
@@ -117,6 +118,11 @@ def read_lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+def sealed_lines(vault: Vault, name: str, file: str) -> list[dict[str, Any]]:
+    """The JSON lines of one file of a (sealed) dataset."""
+    return [json.loads(line) for line in read_text(vault, name, file).splitlines()]
+
+
 @pytest.fixture
 def build(vault: Vault) -> Build:
     """Build a dataset with these options; return its stats, train and val examples."""
@@ -127,8 +133,23 @@ def build(vault: Vault) -> Build:
         return {
             "stats": built.stats,
             "folder": built.folder,
-            "train": read_lines(built.folder / "train.jsonl"),
-            "val": read_lines(built.folder / "val.jsonl"),
+            "train": sealed_lines(vault, built.folder.name, "train.jsonl"),
+            "val": sealed_lines(vault, built.folder.name, "val.jsonl"),
         }
 
     return run
+
+
+def opened(home: Home, name: str, file: str) -> str:
+    """One file of a sealed dataset, opened with the test passphrase."""
+    with Vault.open(home, Secret(passphrase="test passphrase")) as vault:
+        return read_text(vault, name, file)
+
+
+def exported(home: Home, name: str, destination: Path) -> Path:
+    """Plain copies of a dataset's files, as `twin dataset export` writes them."""
+    from twin.dataset.store import export_dataset
+
+    with Vault.open(home, Secret(passphrase="test passphrase")) as vault:
+        export_dataset(vault, name, destination)
+    return destination

@@ -13,6 +13,7 @@ from click.testing import Result
 from tests.dataset.conftest import FIXTURES, Build, Chat
 from twin.dataset.build import build_dataset
 from twin.dataset.options import BuildOptions
+from twin.dataset.store import load_stats, read_file, read_text
 from twin.errors import TwinError
 from twin.home import Home
 from twin.vault.forget import forget
@@ -22,25 +23,29 @@ from twin.vault.vault import Vault
 FILES = ("train.jsonl", "val.jsonl", "card.md", "stats.json", "redactions.tsv", "lengths.png")
 
 
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+def snapshot(vault: Vault, folder: Path) -> dict[str, bytes]:
+    """Every file of a dataset, opened."""
+    return {file: read_file(vault, folder.name, file) for file in FILES}
 
 
-def test_build_writes_every_file(imported: Vault, build: Build) -> None:
+def test_build_writes_every_file_sealed(imported: Vault, build: Build) -> None:
     folder = build(val_fraction=0.2)["folder"]
-    assert sorted(FILES) == sorted(path.name for path in folder.iterdir())
-    card = (folder / "card.md").read_text()
-    stats = json.loads((folder / "stats.json").read_text())
+    assert sorted(f + ".sealed" for f in FILES) == sorted(path.name for path in folder.iterdir())
+    card = read_text(imported, "default", "card.md")
+    stats = load_stats(imported, "default")
     assert stats["hashes"]["output"] in card
     assert "informational" in card and "estimate" in card
     assert stats["conversation_ids"] == [1, 2]
-    assert (folder / "lengths.png").read_bytes().startswith(b"\x89PNG")
-    assert (folder / "train.jsonl").stat().st_mode & 0o777 == 0o600
+    assert read_file(imported, "default", "lengths.png").startswith(b"\x89PNG")
+    for path in folder.iterdir():
+        assert path.stat().st_mode & 0o777 == 0o600
+        assert path.read_bytes().startswith(b"TWINSEAL")
+        assert b"Maya" not in path.read_bytes() and b"Sam" not in path.read_bytes()
 
 
-def test_rebuild_is_byte_identical(imported: Vault, build: Build) -> None:
-    first = snapshot(build(name="a", val_fraction=0.2)["folder"])
-    second = snapshot(build(name="a", val_fraction=0.2)["folder"])
+def test_rebuild_is_byte_identical_once_opened(imported: Vault, build: Build) -> None:
+    first = snapshot(imported, build(name="a", val_fraction=0.2)["folder"])
+    second = snapshot(imported, build(name="a", val_fraction=0.2)["folder"])
     assert first == second
 
 
@@ -118,13 +123,14 @@ def test_cli_build_show_list_export_delete(
     for path in sorted(FIXTURES.glob("*.txt")):
         twin("import", "--me", "Sam", str(path))
     out = twin("dataset", "build", "--name", "mine", "--gap", "3h", "--context", "4").output
-    assert "training" in out and "card.md" in out
+    assert "training" in out and "dataset show mine" in out and "encrypted" in out
     stats = json.loads(twin("dataset", "show", "mine", "--json").output)
     assert stats["name"] == "mine" and stats["options"]["context"] == 4
     assert "Dataset card: mine" in twin("dataset", "show", "mine").output
     assert "mine" in twin("dataset", "list").output
-    twin("dataset", "export", "mine", str(tmp_path / "out"))
-    assert (tmp_path / "out" / "train.jsonl").exists()
+    exported = twin("dataset", "export", "mine", str(tmp_path / "out")).output
+    assert "NOT encrypted" in exported
+    assert '"messages"' in (tmp_path / "out" / "train.jsonl").read_text()
     assert not (tmp_path / "out" / "redactions.tsv").exists()
     twin("dataset", "delete", "mine")
     missing = twin("dataset", "show", "mine", ok=False)

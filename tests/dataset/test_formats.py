@@ -9,6 +9,7 @@ import pytest
 
 from tests.dataset.conftest import Build
 from twin.dataset.formats import formats
+from twin.dataset.store import export_dataset
 from twin.vault.vault import Vault
 
 CHATML = (
@@ -41,7 +42,8 @@ def test_each_format_loads_with_datasets(imported: Vault, build: Build, name: st
     from datasets import load_dataset
 
     result = build(format=name, val_fraction=0.2)
-    folder = result["folder"]
+    folder = imported.home.path.parent / "plain"
+    export_dataset(imported, "default", folder)
     loaded = load_dataset(
         "json",
         data_files={"train": str(folder / "train.jsonl"), "val": str(folder / "val.jsonl")},

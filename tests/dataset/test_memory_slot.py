@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 from click.testing import Result
 
+from tests.dataset.conftest import opened
 from tests.vault.helpers import ANN
-from twin.chat.persona import Persona
-from twin.chat.prompt import MEMORY_HEADER, RULE, persona_block
 from twin.home import Home
+from twin.persona.persona import Persona
+from twin.persona.prompt import MEMORY_HEADER, RULE, persona_block
 
 Twin = Callable[..., Result]
 
@@ -19,7 +20,7 @@ def systems(home: Home, name: str) -> dict[str, str]:
     """Each example's system message, keyed by its target (your reply)."""
     found = {}
     for file in ("train.jsonl", "val.jsonl"):
-        for line in (home.datasets / name / file).read_text().splitlines():
+        for line in opened(home, name, file).splitlines():
             messages = json.loads(line)["messages"]
             found[messages[-1]["content"]] = messages[0]["content"]
     return found
@@ -50,6 +51,4 @@ def test_memory_build_is_repeatable_byte_for_byte(twin: Twin, vault_home: Home) 
     twin("dataset", "build", "--name", "a", "--memory")
     twin("dataset", "build", "--name", "b", "--memory")
     for file in ("train.jsonl", "val.jsonl", "redactions.tsv"):
-        assert (vault_home.datasets / "a" / file).read_bytes() == (
-            vault_home.datasets / "b" / file
-        ).read_bytes()
+        assert opened(vault_home, "a", file) == opened(vault_home, "b", file)

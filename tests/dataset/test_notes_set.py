@@ -8,6 +8,7 @@ from collections.abc import Callable
 from click.testing import Result
 from datasets import load_dataset
 
+from tests.dataset.conftest import exported
 from tests.vault.helpers import ANN
 from twin.home import Home
 
@@ -19,7 +20,7 @@ def test_notes_set_holds_entries_not_private_ones_redacted(twin: Twin, vault_hom
     twin("journal", "add", "Walked with Ann to the zebra crossing and back.")
     twin("journal", "add", "--private", "The thing I never tell anyone.")
     twin("dataset", "build", "--name", "mine")
-    folder = vault_home.datasets / "mine"
+    folder = exported(vault_home, "mine", vault_home.path.parent / "plain")
     lines = [json.loads(line) for line in (folder / "notes.jsonl").read_text().splitlines()]
     assert lines == [{"text": "Walked with <PERSON_1> to the zebra crossing and back."}]
     assert (
@@ -34,7 +35,8 @@ def test_no_notes_leaves_the_set_out(twin: Twin, vault_home: Home) -> None:
     twin("import", str(ANN), "--me", "Sam")
     twin("journal", "add", "A quiet day.")
     twin("dataset", "build", "--name", "chats-only", "--no-notes")
-    assert not (vault_home.datasets / "chats-only" / "notes.jsonl").exists()
+    assert not (vault_home.datasets / "chats-only" / "notes.jsonl.sealed").exists()
+    assert (vault_home.datasets / "chats-only" / "train.jsonl.sealed").exists()
 
 
 def test_forgetting_an_entry_deletes_datasets_that_hold_it(twin: Twin, vault_home: Home) -> None:

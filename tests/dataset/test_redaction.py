@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from tests.dataset.conftest import Build, Chat
 from twin.dataset.redaction import Redactor, iban_ok, luhn
+from twin.dataset.store import read_review
 from twin.dataset.wordlists import WordLists
 from twin.home import Home
+from twin.vault.key import Secret
 from twin.vault.vault import Vault
 
 
 def review(folder: Path) -> list[dict[str, str]]:
-    with open(folder / "redactions.tsv", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle, delimiter="\t"))
+    """The sealed redaction review of the dataset in `folder`, opened in memory."""
+    home = Home(folder.parent.parent)
+    with Vault.open(home, Secret(passphrase="test passphrase")) as vault:
+        return read_review(vault, folder.name)
 
 
 def test_placeholders_are_consistent_across_the_dataset(imported: Vault, build: Build) -> None:

@@ -8,7 +8,6 @@ The same vault, word lists and options always give byte-identical files.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 from array import array
 from collections import Counter
@@ -25,13 +24,17 @@ from twin.dataset.report import write_report
 from twin.dataset.selection import Selection, select
 from twin.dataset.sessions import Sessionizer
 from twin.dataset.split import SessionSpan, split_sessions
+from twin.dataset.store import REVIEW, file_label, sealed_path
 from twin.dataset.tokens import token_counter
 from twin.dataset.wordlists import WordLists
 from twin.errors import TwinError
 from twin.vault.people import my_names
+from twin.vault.sealed import SealedTextFile, open_sealed_text
 from twin.vault.vault import Vault
 
 REVIEW_HEADER = "placeholder\tkind\toriginal\twhere\n"
+STAGED = "staging/examples"
+"""Label of the sealed staging file examples wait in until the split."""
 
 
 @dataclass
@@ -120,10 +123,11 @@ def build_dataset(vault: Vault, options: BuildOptions) -> Built:
     spans: list[SessionSpan] = []
     conversation_of: list[int] = []
     read_ids: set[int] = set()
+    hashes: dict[str, str] = {}
     try:
         with (
-            open(staging / "examples.tmp", "w", encoding="utf-8", newline="\n") as staged,
-            _private(staging / "redactions.tsv") as review,
+            SealedTextFile(staging / "examples.tmp", vault.key, STAGED) as staged,
+            _sealed(vault, staging, options.name, REVIEW) as review,
         ):
             review.write(REVIEW_HEADER)
             for conversation in selection.conversations:
@@ -145,10 +149,12 @@ def build_dataset(vault: Vault, options: BuildOptions) -> Built:
             note_ids: list[int] = []
             note_characters = 0
             if options.notes:
-                with _private(staging / "notes.jsonl") as notes_out:
+                with _sealed(vault, staging, options.name, "notes.jsonl") as notes_out:
                     note_ids, note_characters = write_notes_set(vault, notes_out, redactor)
-                if not note_ids:
-                    (staging / "notes.jsonl").unlink()
+                if note_ids:
+                    hashes["notes.jsonl"] = notes_out.sha256
+                else:
+                    sealed_path(staging, "notes.jsonl").unlink()
                 _write_review(redactor, review)
         _explain_empty(selection, sessionizer.messages_read)
         if maker.targets_considered == 0:
@@ -166,11 +172,11 @@ def build_dataset(vault: Vault, options: BuildOptions) -> Built:
         split_tokens: dict[str, array[int]] = {"train": array("l"), "val": array("l")}
         per_conversation: Counter[int] = Counter()
         with (
-            open(staging / "examples.tmp", encoding="utf-8") as staged,
-            _private(staging / "train.jsonl") as train,
-            _private(staging / "val.jsonl") as val,
+            open_sealed_text(staging / "examples.tmp", vault.key, STAGED) as staged_lines,
+            _sealed(vault, staging, options.name, "train.jsonl") as train,
+            _sealed(vault, staging, options.name, "val.jsonl") as val,
         ):
-            for record in staged:
+            for record in staged_lines:
                 number_text, token_text, line = record.split("\t", 2)
                 number = int(number_text)
                 key = spans[number].key
@@ -183,8 +189,11 @@ def build_dataset(vault: Vault, options: BuildOptions) -> Built:
                 else:
                     continue
                 per_conversation[conversation_of[number]] += 1
+        hashes["train.jsonl"], hashes["val.jsonl"] = train.sha256, val.sha256
+        hashes[REVIEW] = review.sha256
         (staging / "examples.tmp").unlink()
         extra = {
+            "files": dict(sorted(hashes.items())),
             "input_sha256": _input_hash(input_digest, selection, options, lists),
             "messages_read": sessionizer.messages_read,
             "conversation_ids": sorted(read_ids),
@@ -225,14 +234,9 @@ def _input_hash(
     return digest.hexdigest()
 
 
-def _private(path: Path) -> TextIO:
-    """A new text file readable by its owner only: datasets hold your words."""
-    return open(
-        os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
-        "w",
-        encoding="utf-8",
-        newline="\n",
-    )
+def _sealed(vault: Vault, folder: Path, name: str, file: str) -> SealedTextFile:
+    """A new sealed file of dataset `name` in `folder`: datasets hold your words."""
+    return SealedTextFile(sealed_path(folder, file), vault.key, file_label(name, file))
 
 
 def _swap_in(staging: Path, folder: Path) -> None:

@@ -19,6 +19,8 @@ from twin.dataset.store import (
     delete_dataset,
     export_dataset,
     load_stats,
+    read_review,
+    read_text,
 )
 from twin.dataset.wordlists import WordLists, lists_path
 from twin.errors import TwinError
@@ -38,8 +40,9 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
 def dataset() -> None:
     """Build and manage datasets of your own voice for fine-tuning.
 
-    A dataset lives in $TWIN_HOME/datasets/NAME/: train.jsonl, val.jsonl, card.md (read it
-    first), stats.json, lengths.png and redactions.tsv (every replacement made, to review).
+    A dataset lives in $TWIN_HOME/datasets/NAME/, sealed with a key derived from your vault
+    key: train.jsonl, val.jsonl, card.md (read it with `show`), stats.json, lengths.png and the
+    redaction review (`review`). `export` writes plain copies for other trainers.
     """
 
 
@@ -205,7 +208,7 @@ def build_command(
         console.print(
             "Redacted: "
             + (", ".join(f"{n:,} {k.lower()}" for k, n in kinds.items() if n) or "nothing found")
-            + f". Review {built.folder / 'redactions.tsv'}"
+            + f". Review them with `twin dataset review {options.name}`."
         )
     else:
         console.print("[yellow]Not redacted: the files hold names and numbers as written.[/yellow]")
@@ -214,7 +217,12 @@ def build_command(
             f"notes.jsonl: {stats['notes']['entries']:,} journal entries and notes as plain text, "
             "for continued pre-training."
         )
-    console.print(f"Files in {built.folder}; read card.md first.")
+    for warning in stats["redactions"].get("warnings", []):
+        console.print(f"[yellow]Check: {warning}[/yellow]")
+    console.print(
+        f"Sealed in {built.folder} (encrypted); read the card with `twin dataset show "
+        f"{options.name}`, or `twin dataset export {options.name} DIR` for plain files."
+    )
 
 
 @dataset.command(name="list")
@@ -225,9 +233,10 @@ def list_command(state: State) -> None:
     if not names:
         console.print("No datasets yet. Build one with `twin dataset build`.")
         return
+    with state.open_vault() as vault:
+        every = {name: load_stats(vault, name) for name in names}
     table = Table("name", "format", "train", "val", "tokens", "redacted")
-    for name in names:
-        stats = load_stats(state.home, name)
+    for name, stats in every.items():
         tokens = stats["tokens"]["train"]["total"] + stats["tokens"]["val"]["total"]
         table.add_row(
             name,
@@ -246,11 +255,38 @@ def list_command(state: State) -> None:
 @pass_state
 def show_command(state: State, name: str, as_json: bool) -> None:
     """Show a dataset's card (or, with --json, its statistics)."""
-    stats = load_stats(state.home, name)
-    if as_json:
-        click.echo(json.dumps(stats, indent=2, ensure_ascii=False, sort_keys=True))
-        return
-    click.echo((state.home.datasets / name / "card.md").read_text(encoding="utf-8"))
+    with state.open_vault() as vault:
+        if as_json:
+            click.echo(
+                json.dumps(load_stats(vault, name), indent=2, ensure_ascii=False, sort_keys=True)
+            )
+            return
+        click.echo(read_text(vault, name, "card.md"), nl=False)
+
+
+@dataset.command(name="review")
+@click.argument("name")
+@click.option("--kind", help="Only this kind of placeholder (PERSON, PHONE, EMAIL...).")
+@pass_state
+def review_command(state: State, name: str, kind: str | None) -> None:
+    """List every replacement redaction made in dataset NAME, with the original, to check.
+
+    Read from the sealed review in memory and shown on this screen only; nothing is written.
+    """
+    with state.open_vault() as vault:
+        rows = read_review(vault, name)
+    if kind:
+        rows = [row for row in rows if row.get("kind", "").upper() == kind.upper()]
+    table = Table("placeholder", "kind", "original", "where")
+    for row in rows:
+        table.add_row(
+            row.get("placeholder", ""),
+            row.get("kind", ""),
+            row.get("original", ""),
+            row.get("where", ""),
+        )
+    console.print(table)
+    console.print(f"{len(rows):,} replacements.")
 
 
 @dataset.command(name="export")
@@ -258,9 +294,16 @@ def show_command(state: State, name: str, as_json: bool) -> None:
 @click.argument("destination", type=click.Path(path_type=Path, file_okay=False))
 @pass_state
 def export_command(state: State, name: str, destination: Path) -> None:
-    """Copy a dataset's files to DESTINATION (the redaction review stays behind)."""
-    copied = export_dataset(state.home, name, destination)
-    console.print(f"Copied {len(copied)} files to {destination}. They are NOT encrypted.")
+    """Write a dataset's files to DESTINATION in the clear, for other trainers.
+
+    The redaction review, which holds the originals, stays behind.
+    """
+    with state.open_vault() as vault:
+        copied = export_dataset(vault, name, destination)
+    console.print(
+        f"Wrote {len(copied)} files to {destination}. [bold]They are NOT encrypted[/bold]: "
+        "anyone who can read that folder can read your messages."
+    )
 
 
 @dataset.command(name="delete")

@@ -7,11 +7,12 @@ same vault and options give the same card, byte for byte.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from array import array
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from twin.dataset.card import render_card
 from twin.dataset.estimates import estimates
@@ -22,6 +23,7 @@ from twin.dataset.redaction import KINDS, Redactor
 from twin.dataset.selection import Selection
 from twin.dataset.sessions import Sessionizer
 from twin.dataset.split import Split
+from twin.dataset.store import file_label, sealed_path
 from twin.dataset.tokens import TokenCounter
 from twin.vault.vault import Vault
 
@@ -67,7 +69,7 @@ def histogram(tokens: dict[str, array[int]], limit: int) -> dict[str, Any]:
     return {"edges": edges, "counts": counts}
 
 
-def plot_lengths(path: Path, hist: dict[str, Any], method: str) -> None:
+def plot_lengths(path: Path | IO[bytes], hist: dict[str, Any], method: str) -> None:
     """The length histogram as a PNG, without a timestamp in its metadata."""
     import matplotlib
 
@@ -145,8 +147,10 @@ def write_report(
         )
     ]
     hist = histogram(tokens, options.max_tokens)
-    plot_lengths(folder / "lengths.png", hist, counter.method)
-    files = {name: file_sha256(folder / name) for name in DATA_FILES if (folder / name).exists()}
+    png = io.BytesIO()
+    plot_lengths(png, hist, counter.method)
+    _seal(vault, folder, options.name, "lengths.png", png.getvalue())
+    files: dict[str, str] = extra["files"]
     output = hashlib.sha256()
     for name in ("train.jsonl", "val.jsonl"):
         output.update(files[name].encode())
@@ -212,12 +216,19 @@ def write_report(
         "estimates": estimates(train_tokens),
         "hashes": {"input": extra["input_sha256"], "output": output.hexdigest(), "files": files},
     }
-    _write(folder / "stats.json", json.dumps(stats, indent=2, ensure_ascii=False, sort_keys=True))
-    _write(folder / "card.md", render_card(stats))
+    _seal(vault, folder, options.name, "stats.json", _text(stats_json(stats)))
+    _seal(vault, folder, options.name, "card.md", _text(render_card(stats)))
     return stats
 
 
-def _write(path: Path, text: str) -> None:
-    with open(path, "w", encoding="utf-8", newline="\n") as out:
-        out.write(text if text.endswith("\n") else text + "\n")
-    path.chmod(0o600)
+def stats_json(stats: dict[str, Any]) -> str:
+    return json.dumps(stats, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+def _text(text: str) -> bytes:
+    return (text if text.endswith("\n") else text + "\n").encode("utf-8")
+
+
+def _seal(vault: Vault, folder: Path, name: str, file: str, data: bytes) -> None:
+    """Seal one file of dataset `name` into `folder` (its staging folder)."""
+    vault.sealer.seal_bytes(sealed_path(folder, file), file_label(name, file), data)

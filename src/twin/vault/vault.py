@@ -10,15 +10,24 @@ from twin.errors import TwinError
 from twin.home import Home
 from twin.vault.db import Connection, connect, transaction
 from twin.vault.key import Secret
+from twin.vault.rekey import finish_interrupted_rekey
+from twin.vault.sealed import Sealer
 from twin.vault.schema import migrate
 
 
 class Vault(AbstractContextManager["Vault"]):
     """An open, unlocked vault. Use as a context manager so it is always closed."""
 
-    def __init__(self, home: Home, db: Connection) -> None:
+    def __init__(self, home: Home, db: Connection, key: bytes) -> None:
         self.home = home
         self.db = db
+        self.key = key
+        """The raw vault key, kept in memory only, for the keys of sealed files."""
+
+    @property
+    def sealer(self) -> Sealer:
+        """Seals and opens the files derived from this vault (datasets, runs)."""
+        return Sealer(self.key)
 
     @classmethod
     def create(cls, home: Home, secret: Secret) -> Vault:
@@ -27,7 +36,7 @@ class Vault(AbstractContextManager["Vault"]):
         if home.vault.exists():
             raise TwinError(f"{home.vault}: a vault already exists here")
         key = secret.vault_key(home.key_settings, creating=True)
-        vault = cls(home, connect(home.vault, key))
+        vault = cls(home, connect(home.vault, key), key)
         home.vault.chmod(0o600)
         migrate(vault.db)
         return vault
@@ -37,7 +46,9 @@ class Vault(AbstractContextManager["Vault"]):
         """Unlock the existing vault and bring its schema up to date."""
         if not home.vault.exists():
             raise TwinError(f"no vault at {home.vault}; run `twin init` first")
-        vault = cls(home, connect(home.vault, secret.vault_key(home.key_settings)))
+        finish_interrupted_rekey(home)
+        key = secret.vault_key(home.key_settings)
+        vault = cls(home, connect(home.vault, key), key)
         migrate(vault.db)
         return vault
 
