@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from twin.hookspecs import hookimpl
+from twin.importers.chatgpt import ChatGPTImporter
 from twin.importers.instagram import InstagramImporter
 from twin.importers.journal import JournalLines
 from twin.importers.markdown import MarkdownNotes
@@ -21,6 +22,7 @@ def register_importers(register: Any) -> None:
     register(TelegramImporter())
     register(InstagramImporter())  # before Messenger: Messenger takes exports with no hint
     register(MessengerImporter())
+    register(ChatGPTImporter())
 
 
 @hookimpl
