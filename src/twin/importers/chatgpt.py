@@ -156,10 +156,10 @@ def _conversation(conversation: dict[str, Any]) -> Iterator[Message]:
 
 
 def _message(message: dict[str, Any], fallback: datetime | None) -> Message | None:
-    author = message.get("author") if isinstance(message.get("author"), dict) else {}
+    author = _mapping(message.get("author"))
     role = author.get("role")
-    metadata = message.get("metadata") if isinstance(message.get("metadata"), dict) else {}
-    content = message.get("content") if isinstance(message.get("content"), dict) else {}
+    metadata = _mapping(message.get("metadata"))
+    content = _mapping(message.get("content"))
     content_type = content.get("content_type")
     if (
         role not in ("user", "assistant")
@@ -186,6 +186,10 @@ def _message(message: dict[str, Any], fallback: datetime | None) -> Message | No
         from_me=mine,
         is_group=False,
     )
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _text(content: dict[str, Any]) -> tuple[str, str]:
