@@ -8,10 +8,10 @@ from typing import Any
 
 import click
 
-from twin.state import State
 from twin.errors import TwinError
 from twin.home import Home, default_home
 from twin.plugins import call, load_failures, load_plugins, origins, pm
+from twin.state import State
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 

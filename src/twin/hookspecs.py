@@ -37,12 +37,12 @@ def register_note_importers(register: Any) -> None:
 
 @hookspec
 def register_dataset_formats(register: Any) -> None:
-    """Register dataset line formats: ``register(format)``, one `twin.dataset.formats.Format` each."""
+    """Register dataset line formats: ``register(format)``, one `Format` each."""
 
 
 @hookspec
 def register_commands(cli: Any) -> None:
-    """Add commands to the `twin` click group: ``cli.add_command(command)`` or ``@cli.command()``."""
+    """Add commands to the `twin` click group: ``cli.add_command(command)``."""
 
 
 @hookspec

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+ChatTurn = dict[str, str]
+"""One turn of a chat as chat templates take it: ``{"role": "user", "content": "…"}``."""
+
 
 class Kind(StrEnum):
     """What a message is, as far as the source tells."""

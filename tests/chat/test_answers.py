@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from twin.chat.answers import find_answer, question_kind
-from twin.chat.persona import Persona
 from twin.memory.recall import Passage
+from twin.persona.persona import Persona
 
 ORCHESTRA = (
     "- **13 December**, parish hall in Alvalade\n"

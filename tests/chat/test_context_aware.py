@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from twin.chat.engine import ContextAwareDecoding, GenerationSettings, contrast, load_folder
-from twin.chat.prompt import Message
+from twin.records import ChatTurn
 
 WORDS = ["cat", "cello", "music", "walk", "rain", "sun"]
 
@@ -29,7 +29,7 @@ def test_tokens_the_context_finds_implausible_are_ruled_out() -> None:
     assert aware[0, 1] == float("-inf") and torch.isfinite(aware[0, 0])
 
 
-def chat(word: str | None) -> list[Message]:
+def chat(word: str | None) -> list[ChatTurn]:
     system = f"hello {word}" if word else "hello"
     return [{"role": "system", "content": system}, {"role": "user", "content": "hello"}]
 

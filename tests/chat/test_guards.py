@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from twin.chat.guards import ABSTAIN, Guards, is_claim_about_user, specifics
-from twin.chat.persona import Persona
 from twin.memory.embeddings import Embedder
 from twin.memory.recall import Passage
+from twin.persona.persona import Persona
 
 PRIVATE = (
     "The password hint for the old laptop is the name of the street where grandma lived "

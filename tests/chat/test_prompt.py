@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from twin.chat.persona import Persona
-from twin.chat.prompt import NO_MEMORY, build_messages, memory_block
 from twin.memory.recall import Passage
+from twin.persona.persona import Persona
+from twin.persona.prompt import NO_MEMORY, build_messages, memory_block
 
 
 def passage(text: str, source: str, date: str) -> Passage:

@@ -9,9 +9,9 @@ from pathlib import Path
 from click.testing import Result
 
 from twin.chat.engine import GenerationSettings, load_folder
-from twin.chat.prompt import Message
 from twin.chat.twin import Twin
 from twin.memory.embeddings import Embedder
+from twin.records import ChatTurn
 from twin.vault import Vault
 
 
@@ -23,9 +23,9 @@ class ScriptedModel:
 
     def __init__(self, words: str) -> None:
         self.words = words
-        self.prompts: list[Sequence[Message]] = []
+        self.prompts: list[Sequence[ChatTurn]] = []
 
-    def stream(self, messages: Sequence[Message], settings: GenerationSettings) -> Iterator[str]:
+    def stream(self, messages: Sequence[ChatTurn], settings: GenerationSettings) -> Iterator[str]:
         self.prompts.append(messages)
         for start in range(0, len(self.words), 5):  # arbitrary pieces, as tokens come
             yield self.words[start : start + 5]

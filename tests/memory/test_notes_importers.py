@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from twin.errors import BadInput
-from twin.records import Note
 from twin.importers.notes import read_notes
+from twin.records import Note
 
 
 def notes_by_title(path: Path) -> dict[str, tuple[str, Note]]:

@@ -12,7 +12,7 @@ from peft import PeftModel
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from twin.home import Home
-from twin.models.loading import load_twin
+from twin.train.load import load_twin
 from twin.train.loop import TrainRequest, train
 from twin.train.runs import Run
 

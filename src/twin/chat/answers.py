@@ -32,8 +32,8 @@ from twin.chat.guards import (
     relatives_claimed,
     words,
 )
-from twin.chat.persona import Persona
 from twin.memory.recall import Passage
+from twin.persona.persona import Persona
 
 COVERAGE = 0.6
 """Share of the question's content words the answering line (with its headings) must hold."""

@@ -13,16 +13,16 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from twin.hookspecs import hookimpl
 from twin.chat.access import DEFAULT_HOST, DEFAULT_PORT, is_loopback, new_token
 from twin.chat.engine import GenerationSettings, load_engine
 from twin.chat.feedback import record_feedback
-from twin.chat.persona import Persona, load_persona, save_persona
-from twin.chat.prompt import Message
 from twin.chat.twin import Reply, Twin
-from twin.state import State, pass_state
 from twin.errors import TwinError
+from twin.hookspecs import hookimpl
 from twin.memory.embeddings import default_embedder
+from twin.persona.persona import Persona, load_persona, save_persona
+from twin.records import ChatTurn
+from twin.state import State, pass_state
 from twin.vault.vault import Vault
 
 console = Console(highlight=False, soft_wrap=True)
@@ -195,7 +195,7 @@ def chat(state: State, /, show_sources: bool, **options: Any) -> None:
             "/sources shows what it recalled, /good or /bad judge a reply, /said TEXT corrects "
             "it, /new starts over, /quit ends."
         )
-        conversation: list[Message] = []
+        conversation: list[ChatTurn] = []
         last: Reply | None = None
         while True:
             try:

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from twin.chat.prompt import Message
 from twin.errors import TwinError
 from twin.home import Home
+from twin.records import ChatTurn
 
 MODEL_ENV = "TWIN_MODEL"
 """A local model folder (or GGUF file) to speak through instead of the trained twin."""
@@ -103,10 +103,10 @@ class Engine(Protocol):
 
     def stream(
         self,
-        messages: Sequence[Message],
+        messages: Sequence[ChatTurn],
         settings: GenerationSettings,
         *,
-        plain: Sequence[Message] | None = None,
+        plain: Sequence[ChatTurn] | None = None,
     ) -> Iterator[str]:
         """Yield the reply's text as it is generated.
 
@@ -128,7 +128,7 @@ class TransformersEngine:
         self.name = name
         self._lock = threading.Lock()
 
-    def _prompt(self, messages: Sequence[Message]) -> Any:
+    def _prompt(self, messages: Sequence[ChatTurn]) -> Any:
         encoded = self.tokenizer.apply_chat_template(
             list(messages), add_generation_prompt=True, return_tensors="pt", return_dict=True
         )
@@ -141,10 +141,10 @@ class TransformersEngine:
 
     def stream(
         self,
-        messages: Sequence[Message],
+        messages: Sequence[ChatTurn],
         settings: GenerationSettings,
         *,
-        plain: Sequence[Message] | None = None,
+        plain: Sequence[ChatTurn] | None = None,
     ) -> Iterator[str]:
         import torch
         from transformers import (
@@ -228,10 +228,10 @@ class LlamaCppEngine:
 
     def stream(
         self,
-        messages: Sequence[Message],
+        messages: Sequence[ChatTurn],
         settings: GenerationSettings,
         *,
-        plain: Sequence[Message] | None = None,
+        plain: Sequence[ChatTurn] | None = None,
     ) -> Iterator[str]:
         with self._lock:  # no logits hook here: context-aware decoding is Transformers-only
             for chunk in self.llm.create_chat_completion(
@@ -299,7 +299,7 @@ def load_engine(home: Home, model: Path | None = None, run_id: str | None = None
     if model is not None:
         return load_folder(model)
     try:
-        from twin.models.loading import load_twin
+        from twin.train.load import load_twin
     except ImportError:
         raise TwinError(
             "no model to speak through yet: pass --model FOLDER (a local Hugging Face model "

@@ -42,9 +42,9 @@ from typing import Any
 
 import numpy as np
 
-from twin.chat.persona import Persona
 from twin.memory.embeddings import Embeds
 from twin.memory.recall import STOPWORDS, Passage
+from twin.persona.persona import Persona
 
 SUPPORT_SIMILARITY = 0.6
 """Cosine similarity from which a source sentence supports a claim."""

@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from twin.chat.access import check_listen
 from twin.chat.engine import GenerationSettings
-from twin.chat.prompt import Message
 from twin.chat.twin import Twin
+from twin.records import ChatTurn
 
 
 class ChatMessage(BaseModel):
@@ -110,7 +110,7 @@ def create_app(twin: Twin, *, token: str | None = None) -> FastAPI:
 
     @app.post("/v1/chat/completions", dependencies=[Authorised], response_model=None)
     def chat_completions(request: ChatRequest) -> dict[str, Any] | StreamingResponse:
-        conversation: list[Message] = [
+        conversation: list[ChatTurn] = [
             {"role": m.role, "content": m.text()} for m in request.messages
         ]
         settings = _settings(request, twin.settings)

@@ -22,17 +22,14 @@ from typing import Any
 from twin.chat.answers import asks_about_the_person, find_answer, question_kind
 from twin.chat.engine import Engine, GenerationSettings
 from twin.chat.guards import Guards, Verdict, abstention_in_style, is_abstention
-from twin.chat.persona import Persona, load_persona
-from twin.chat.prompt import Message, build_messages
 from twin.chat.shape import ReplyShape, reply_shape
 from twin.memory.embeddings import Embeds
-from twin.memory.recall import Passage, recall
+from twin.memory.recall import Passage, recall_for_prompt
+from twin.persona.persona import Persona, load_persona
+from twin.persona.prompt import build_messages
+from twin.records import ChatTurn
 from twin.vault.vault import Vault
 
-RECALL_LIMIT = 4
-"""Passages put into the memory slot at most."""
-RELEVANCE = 0.3
-"""Cosine similarity from which a recalled passage counts as relevant (keyword hits always do)."""
 MAX_SENTENCE_WORDS = 60
 """A run-on without punctuation is checked in pieces of this many words."""
 RETRIES = 2
@@ -40,12 +37,7 @@ RETRIES = 2
 BOUNDARY = re.compile(r"[.!?…][\"')\]]*\s+|\n+")
 
 
-def relevant(passages: Sequence[Passage]) -> list[Passage]:
-    """The passages that have something to do with the question."""
-    return [p for p in passages if p.keyword or p.similarity >= RELEVANCE]
-
-
-def recall_query(conversation: Sequence[Message]) -> str:
+def recall_query(conversation: Sequence[ChatTurn]) -> str:
     """What to recall for: the last thing the user said."""
     for turn in reversed(conversation):
         if turn.get("role") == "user" and str(turn.get("content") or "").strip():
@@ -110,12 +102,12 @@ class Twin:
         ]
 
     def respond(
-        self, conversation: Sequence[Message], settings: GenerationSettings | None = None
+        self, conversation: Sequence[ChatTurn], settings: GenerationSettings | None = None
     ) -> tuple[Reply, Iterator[str]]:
         """The reply record and an iterator of its guarded text; the record is complete once
         the iterator is exhausted."""
         query = recall_query(conversation)
-        passages = relevant(recall(self.vault, self.embedder, query, RECALL_LIMIT)) if query else []
+        passages = recall_for_prompt(self.vault, self.embedder, query) if query else []
         reply = Reply(passages, self.engine.name)
         chosen = settings or self.settings
         messages = build_messages(self.persona, passages, conversation)
@@ -125,7 +117,7 @@ class Twin:
         return reply, self._talk(reply, messages, plain, chosen)
 
     def ask(
-        self, conversation: Sequence[Message], settings: GenerationSettings | None = None
+        self, conversation: Sequence[ChatTurn], settings: GenerationSettings | None = None
     ) -> Reply:
         """One whole reply."""
         reply, pieces = self.respond(conversation, settings)
@@ -140,8 +132,8 @@ class Twin:
 
     def _generate(
         self,
-        messages: list[Message],
-        plain: list[Message] | None,
+        messages: list[ChatTurn],
+        plain: list[ChatTurn] | None,
         settings: GenerationSettings,
     ) -> Iterator[str]:
         if plain is not None and settings.context_weight > 0:
@@ -151,8 +143,8 @@ class Twin:
     def _talk(
         self,
         reply: Reply,
-        messages: list[Message],
-        plain: list[Message] | None,
+        messages: list[ChatTurn],
+        plain: list[ChatTurn] | None,
         settings: GenerationSettings,
     ) -> Iterator[str]:
         """Everyday talk: streamed sentence by sentence, sampled again if nothing stood."""
@@ -169,8 +161,8 @@ class Twin:
         self,
         reply: Reply,
         query: str,
-        messages: list[Message],
-        plain: list[Message] | None,
+        messages: list[ChatTurn],
+        plain: list[ChatTurn] | None,
         settings: GenerationSettings,
     ) -> Iterator[str]:
         """A fact question: the model's supported answer, else the passage's, else abstain."""

@@ -10,8 +10,6 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from twin.hookspecs import hookimpl
-from twin.state import State, pass_state
 from twin.dataset.build import build_dataset
 from twin.dataset.options import FILTERS, BuildOptions, parse_duration
 from twin.dataset.store import (
@@ -24,6 +22,8 @@ from twin.dataset.store import (
 )
 from twin.dataset.wordlists import WordLists, lists_path
 from twin.errors import TwinError
+from twin.hookspecs import hookimpl
+from twin.state import State, pass_state
 from twin.vault.rules import parse_day
 
 console = Console(highlight=False, soft_wrap=True)

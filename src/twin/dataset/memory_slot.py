@@ -1,7 +1,7 @@
 """The memory slot in training examples (`twin dataset build --memory`).
 
 At chat time the twin's system message is the persona, the passages recalled for the last
-thing said to it, and the rule to say only what those support (`twin.chat.prompt`). With
+thing said to it, and the rule to say only what those support (`twin.persona.prompt`). With
 ``--memory`` every training example gets that same system message, recalled the same way for
 the last thing said before your reply, plus where the conversation took place, so that what
 the model sees in training and at chat time match. Private entries are never put into
@@ -11,21 +11,13 @@ training data; recalled passages are redacted like everything else.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from twin.chat.persona import load_persona
-from twin.chat.prompt import system_message
 from twin.memory.embeddings import Embeds, default_embedder
+from twin.memory.recall import Passage, recall_for_prompt
+from twin.persona.persona import load_persona
+from twin.persona.prompt import system_message
 from twin.vault.vault import Vault
-
-
-@dataclass(frozen=True)
-class Recalled:
-    """A recalled passage as a training example shows it."""
-
-    source: str
-    date: str
-    text: str
 
 
 class MemorySlot:
@@ -54,16 +46,11 @@ class MemorySlot:
         """The system message for an example whose last line before your reply is `query`."""
         return system_message(self.persona, self._recall(query), setting)
 
-    def _recall(self, query: str) -> list[Recalled]:
-        from twin.chat.twin import RECALL_LIMIT, relevant
-        from twin.memory.recall import recall
-
+    def _recall(self, query: str) -> list[Passage]:
         if not query.strip():
             return []
-        found = relevant(
-            recall(self.vault, self.embedder, query, RECALL_LIMIT, include_private=False)
-        )
-        return [Recalled(p.source, p.date, self._text(p.chunk_id, p.text)) for p in found]
+        found = recall_for_prompt(self.vault, self.embedder, query, include_private=False)
+        return [replace(p, text=self._text(p.chunk_id, p.text)) for p in found]
 
     def _text(self, chunk_id: int, text: str) -> str:
         """The passage redacted once, so the review lists each replacement once."""

@@ -1,7 +1,7 @@
 """The words around a conversation in a training example: the persona line and the opener.
 
 By default an example's system message is just the persona line. With ``--memory`` it is the
-message chat uses (`twin.chat.prompt.system_message`: persona, memory slot, rule) with this
+message chat uses (`twin.persona.prompt.system_message`: persona, memory slot, rule) with this
 line as the setting; see `twin.dataset.memory_slot`.
 """
 

@@ -20,7 +20,7 @@ class TokenCounter(Protocol):
     def count(self, text: str) -> int: ...
 
 
-class Estimate:
+class CharacterEstimate:
     """One token per four characters: no tokenizer needed, roughly right for English."""
 
     method = f"estimated as characters / {CHARS_PER_TOKEN} (no model tokenizer given)"
@@ -51,7 +51,7 @@ class ModelTokenizer:
 def token_counter(model: Path | None) -> TokenCounter:
     """The model's tokenizer when a folder is given, else the estimate."""
     if model is None:
-        return Estimate()
+        return CharacterEstimate()
     if not model.is_dir():
         raise TwinError(f"--model {model}: not a folder; give the folder of a saved model")
     return ModelTokenizer(model)

@@ -27,7 +27,7 @@ class ParseOptions:
 
 
 class Importer(Protocol):
-    """A source of records, registered through the ``register_importers`` hook (`twin.hookspecs`)."""
+    """A source of records, registered through the ``register_importers`` hook."""
 
     name: ClassVar[str]
     """The name users give to ``--source``."""

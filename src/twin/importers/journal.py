@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from twin.errors import BadInput
-from twin.records import Note, NoteKind
 from twin.importers.notes import NoteFile, as_datetime
+from twin.records import Note, NoteKind
 
 
 class JournalLines:

@@ -11,8 +11,8 @@ from typing import Any, ClassVar
 
 import yaml
 
-from twin.records import Note
 from twin.importers.notes import NoteFile, note_date
+from twin.records import Note
 
 SUFFIXES = (".md", ".markdown", ".mdown")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)

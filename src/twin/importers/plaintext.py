@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from twin.records import Note
 from twin.importers.notes import NoteFile, note_date
+from twin.records import Note
 
 SUFFIXES = (".txt", ".text")
 

@@ -16,8 +16,8 @@ from html.parser import HTMLParser
 from typing import ClassVar
 
 from twin.errors import BadInput
-from twin.records import Note
 from twin.importers.notes import NoteFile, note_date
+from twin.records import Note
 
 TEXT_TYPES = {"", "text/vnd.tiddlywiki", "text/x-tiddlywiki", "text/x-markdown", "text/plain"}
 LIST_ITEM = re.compile(r"\[\[([^\]]+)\]\]|(\S+)")

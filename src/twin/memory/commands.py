@@ -11,15 +11,15 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from twin.hookspecs import hookimpl
-from twin.state import State, pass_state
 from twin.errors import TwinError
+from twin.hookspecs import hookimpl
+from twin.importers.notes import note_importers
 from twin.memory.embeddings import default_embedder
 from twin.memory.index import index_counts, index_messages, index_notes
 from twin.memory.recall import recall
-from twin.records import NoteKind
-from twin.importers.notes import note_importers
 from twin.memory.store import add_journal_entry, forget_notes, import_notes, list_notes
+from twin.records import NoteKind
+from twin.state import State, pass_state
 
 console = Console(highlight=False, soft_wrap=True)
 notes_console = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -14,6 +14,7 @@ is open and unchanged (48 MB at a million passages), so a long-lived `twin serve
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -31,6 +32,10 @@ COARSE_CANDIDATES = 200
 """Above `EXACT_LIMIT`, how many passages the one-bit scan hands on to the exact ranking."""
 CANDIDATES = 30
 """How deep each of the two rankings goes before fusion."""
+MEMORY_SLOT_LIMIT = 4
+"""Passages put into the memory slot of a prompt at most."""
+RELEVANCE = 0.3
+"""Cosine similarity from which a recalled passage counts as relevant (keyword hits always do)."""
 
 _STOPWORD_TEXT = (
     "a about above after again all am an and any are as at be been before being below "
@@ -250,3 +255,19 @@ def recall(
     ]
     passages.sort(key=lambda p: (-p.score, -p.similarity))
     return passages[:limit]
+
+
+def relevant(passages: Sequence[Passage]) -> list[Passage]:
+    """The passages that have something to do with the question."""
+    return [p for p in passages if p.keyword or p.similarity >= RELEVANCE]
+
+
+def recall_for_prompt(
+    vault: Vault, embedder: Embeds, query: str, *, include_private: bool = True
+) -> list[Passage]:
+    """What goes into the memory slot for `query`: the few best passages that are relevant.
+
+    Chat, `twin ask` and `twin dataset build --memory` all recall through this one function.
+    """
+    found = recall(vault, embedder, query, MEMORY_SLOT_LIMIT, include_private=include_private)
+    return relevant(found)

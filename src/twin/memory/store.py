@@ -16,12 +16,11 @@ from pathlib import Path
 
 from twin.errors import TwinError
 from twin.importers.files import SourceFile
+from twin.importers.notes import read_notes
 from twin.memory.embeddings import Embeds
 from twin.memory.index import IndexSummary, index_notes
 from twin.records import Note, NoteKind
-from twin.importers.notes import read_notes
-from twin.vault.forget import Forgotten
-from twin.vault.forget import forget_derived
+from twin.vault.forget import Forgotten, forget_derived
 from twin.vault.vault import Vault
 
 

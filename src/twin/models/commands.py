@@ -7,8 +7,8 @@ from rich.console import Console
 from rich.table import Table
 
 from twin.hookspecs import hookimpl
-from twin.state import State, pass_state
 from twin.models.registry import add_model, list_models
+from twin.state import State, pass_state
 
 console = Console(highlight=False)
 

@@ -7,12 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from twin.errors import TwinError
-from twin.home import Home
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
-
-    from twin.train.runs import Run
 
 
 def best_device() -> str:
@@ -47,27 +44,6 @@ def load_model(
     model.to(device)  # type: ignore[arg-type]
     model.eval()  # type: ignore[no-untyped-call]
     return model, tokenizer
-
-
-def load_twin(
-    home: Home, run_id: str | None = None, device: str | None = None
-) -> tuple[PreTrainedModel, PreTrainedTokenizerBase, Run | None]:
-    """The twin of run `run_id` (the latest completed run when None), adapter merged in.
-
-    With no completed run at all, the built-in default model is returned as it is, and the run
-    is None.
-    """
-    from twin.models.registry import resolve_model
-    from twin.train.runs import get_run, latest_good_run
-
-    run = get_run(home, run_id) if run_id else latest_good_run(home)
-    if run is None:
-        model, tokenizer = load_model(resolve_model(home, None), device)
-        return model, tokenizer, None
-    if not run.has_adapter:
-        raise TwinError(f"run {run.id} has no saved adapter yet (status: {run.status})")
-    model, tokenizer = load_model(run.base_path(home), device)
-    return merge_adapter(model, run.adapter_dir), tokenizer, run
 
 
 def merge_adapter(model: PreTrainedModel, adapter_dir: Path) -> PreTrainedModel:

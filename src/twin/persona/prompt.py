@@ -10,9 +10,10 @@ the way chat recalls, so that what the model sees in training and at chat time m
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
-from twin.chat.persona import Persona
+from twin.memory.recall import Passage
+from twin.persona.persona import Persona
+from twin.records import ChatTurn
 
 MEMORY_HEADER = "What you remember (from your own journal and notes):"
 NO_MEMORY = "What you remember: nothing about this."
@@ -23,22 +24,7 @@ RULE = (
 MAX_PASSAGE_CHARS = 700
 """A longer passage is cut in the prompt; the small models have short context windows."""
 
-Message = dict[str, str]
-"""A chat turn as chat templates take it: ``{"role": "user", "content": "…"}``."""
-
-
-class Remembered(Protocol):
-    """Anything recalled: `twin.memory.recall.Passage`, or a dataset builder's own record."""
-
-    @property
-    def source(self) -> str: ...
-    @property
-    def date(self) -> str: ...
-    @property
-    def text(self) -> str: ...
-
-
-def memory_block(passages: Sequence[Remembered]) -> str:
+def memory_block(passages: Sequence[Passage]) -> str:
     """The memory slot: numbered passages with their date and source, one per line.
 
     ``[1] 2024-03-02 (journal): Started learning the cello…``. With no passages it says so,
@@ -68,7 +54,7 @@ def persona_block(persona: Persona) -> str:
 
 
 def system_message(
-    persona: Persona, passages: Sequence[Remembered], setting: str | None = None
+    persona: Persona, passages: Sequence[Passage], setting: str | None = None
 ) -> str:
     """The whole system message: persona (and the setting, when known), memory slot, rule."""
     who = persona_block(persona) + (f"\n{setting}" if setting else "")
@@ -76,8 +62,8 @@ def system_message(
 
 
 def build_messages(
-    persona: Persona, passages: Sequence[Remembered], conversation: Sequence[Message]
-) -> list[Message]:
+    persona: Persona, passages: Sequence[Passage], conversation: Sequence[ChatTurn]
+) -> list[ChatTurn]:
     """The chat the model completes: the system message, then the conversation's turns.
 
     System turns in `conversation` (from an API client) are appended to our system message.

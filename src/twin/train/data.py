@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from twin.errors import TwinError
 from twin.home import Home
+from twin.records import ChatTurn
 
 if TYPE_CHECKING:
     from twin.train.runs import Run
@@ -27,11 +28,8 @@ if TYPE_CHECKING:
 IGNORE = -100
 """The label that tells the loss to skip a token."""
 
-Messages = list[dict[str, str]]
-
-
 @dataclass(frozen=True)
-class Example:
+class TokenizedExample:
     """One tokenized conversation: token ids, and labels that are -100 off the user's turns."""
 
     input_ids: list[int]
@@ -94,11 +92,11 @@ def conversation_ids(folder: Path, parent: Run | None = None) -> list[int]:
     return sorted(ids | set(parent.conversation_ids if parent else ()))
 
 
-def read_conversations(path: Path) -> list[Messages]:
+def read_conversations(path: Path) -> list[list[ChatTurn]]:
     """The conversations in a JSONL file; a missing file holds none."""
     if not path.is_file():
         return []
-    conversations: list[Messages] = []
+    conversations: list[list[ChatTurn]] = []
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
@@ -113,19 +111,19 @@ def read_conversations(path: Path) -> list[Messages]:
     return conversations
 
 
-def example_key(messages: Messages) -> str:
+def example_key(messages: list[ChatTurn]) -> str:
     text = json.dumps(messages, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _render(tokenizer: Any, messages: Messages, generation_prompt: bool) -> str:
+def _render(tokenizer: Any, messages: list[ChatTurn], generation_prompt: bool) -> str:
     text: str = tokenizer.apply_chat_template(
         messages, tokenize=False, add_generation_prompt=generation_prompt
     )
     return text
 
 
-def tokenize(tokenizer: Any, messages: Messages, seq_len: int) -> Example:
+def tokenize(tokenizer: Any, messages: list[ChatTurn], seq_len: int) -> TokenizedExample:
     """Render `messages` with the chat template and label only the assistant turns.
 
     Too long a conversation loses its oldest turns after the system message (the persona line
@@ -138,10 +136,10 @@ def tokenize(tokenizer: Any, messages: Messages, seq_len: int) -> Example:
     while len(ids) > seq_len and len(messages) - first > 2:
         messages = messages[:first] + messages[first + 1 :]
         ids, labels = _label(tokenizer, messages)
-    return Example(ids[-seq_len:], labels[-seq_len:], key)
+    return TokenizedExample(ids[-seq_len:], labels[-seq_len:], key)
 
 
-def _label(tokenizer: Any, messages: Messages) -> tuple[list[int], list[int]]:
+def _label(tokenizer: Any, messages: list[ChatTurn]) -> tuple[list[int], list[int]]:
     """Token ids, and labels that are -100 outside the assistant turns.
 
     Each assistant turn's span is found by rendering the conversation up to the turn (with the
@@ -170,13 +168,15 @@ def _label(tokenizer: Any, messages: Messages) -> tuple[list[int], list[int]]:
     return ids, labels
 
 
-def tokenize_all(tokenizer: Any, conversations: Iterable[Messages], seq_len: int) -> list[Example]:
+def tokenize_all(
+    tokenizer: Any, conversations: Iterable[list[ChatTurn]], seq_len: int
+) -> list[TokenizedExample]:
     """Tokenized examples, leaving out any with no trained token left after truncation."""
     examples = (tokenize(tokenizer, messages, seq_len) for messages in conversations)
     return [example for example in examples if example.trained_tokens]
 
 
-def pack(examples: Sequence[Example], seq_len: int) -> list[Row]:
+def pack(examples: Sequence[TokenizedExample], seq_len: int) -> list[Row]:
     """Pack whole examples into rows of at most `seq_len` tokens (first fit, longest first)."""
     order = sorted(range(len(examples)), key=lambda i: -len(examples[i].input_ids))
     bins: list[list[int]] = []

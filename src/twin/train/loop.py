@@ -21,6 +21,7 @@ from typing import Any
 from twin.errors import TwinError
 from twin.home import Home
 from twin.models.registry import resolve_model
+from twin.records import ChatTurn
 from twin.train import data
 from twin.train.estimate import estimate, refuse_if_too_big
 from twin.train.presets import TrainConfig, preset
@@ -107,8 +108,8 @@ def _seen(run: Run | None) -> set[str]:
 
 
 def _examples_for_continue(
-    parent: Run, conversations: list[data.Messages], seed: int
-) -> list[data.Messages]:
+    parent: Run, conversations: list[list[ChatTurn]], seed: int
+) -> list[list[ChatTurn]]:
     """The conversations `parent` never saw, plus as many old ones again so the twin keeps them."""
     seen = _seen(parent)
     fresh = [m for m in conversations if data.example_key(m) not in seen]
@@ -167,7 +168,9 @@ def _plan(home: Home, request: TrainRequest) -> _Plan:
     return _Plan(config, folder, parent.base, parent.base_path(home), parent=parent)
 
 
-def _rows(plan: _Plan, tokenizer: Any) -> tuple[list[data.Example], list[data.Row], list[data.Row]]:
+def _rows(
+    plan: _Plan, tokenizer: Any
+) -> tuple[list[data.TokenizedExample], list[data.Row], list[data.Row]]:
     """The training examples, the rows they pack into, and the packed validation rows."""
     seq_len = plan.config.seq_len
     conversations = data.read_conversations(plan.folder / "train.jsonl")

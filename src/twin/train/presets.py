@@ -7,6 +7,8 @@ import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+from twin.models.loading import best_device
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -69,17 +71,6 @@ class TrainConfig:
         return replace(self, **{key: value for key, value in changes.items() if value is not None})
 
 
-def detect_device() -> str:
-    """The best device PyTorch can use here."""
-    import torch
-
-    if torch.cuda.is_available():
-        return "cuda"
-    if torch.backends.mps.is_available():
-        return "mps"
-    return "cpu"
-
-
 def preset(device: str | None = None) -> TrainConfig:
     """Settings suited to `device` (detected when None).
 
@@ -90,7 +81,7 @@ def preset(device: str | None = None) -> TrainConfig:
     """
     import torch
 
-    device = device or detect_device()
+    device = device or best_device()
     if device == "cuda":
         bf16 = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
         return TrainConfig(

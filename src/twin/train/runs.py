@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from twin.hookspecs import hookimpl
 from twin.atomic import readable_folder, write_text
 from twin.errors import TwinError
 from twin.home import Home
+from twin.hookspecs import hookimpl
 from twin.vault.forget import Forgotten
 from twin.vault.vault import Vault
 

@@ -11,10 +11,10 @@ import click
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-from twin.hookspecs import hookimpl
-from twin.state import State, pass_state
 from twin.errors import TwinError
+from twin.hookspecs import hookimpl
 from twin.importers.base import DATE_ORDERS, DateOrder, ParseOptions
+from twin.state import State, pass_state
 from twin.vault.collect import import_file, preview, preview_stats
 from twin.vault.key import write_key_file
 from twin.vault.people import my_names, set_me

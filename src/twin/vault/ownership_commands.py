@@ -10,9 +10,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from twin.errors import TwinError
 from twin.hookspecs import hookimpl
 from twin.state import State, pass_state
-from twin.errors import TwinError
 from twin.vault.export import export_vault
 from twin.vault.forget import forget
 from twin.vault.people import my_names

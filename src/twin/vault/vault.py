@@ -11,8 +11,8 @@ from twin.home import Home
 from twin.vault.db import Connection, connect, transaction
 from twin.vault.key import Secret
 from twin.vault.rekey import finish_interrupted_rekey
-from twin.vault.sealed import Sealer
 from twin.vault.schema import migrate
+from twin.vault.sealed import Sealer
 
 
 class Vault(AbstractContextManager["Vault"]):
