@@ -6,6 +6,7 @@ from typing import Any
 
 from twin.hookspecs import hookimpl
 from twin.importers.chatgpt import ChatGPTImporter
+from twin.importers.discord import DiscordImporter
 from twin.importers.instagram import InstagramImporter
 from twin.importers.journal import JournalLines
 from twin.importers.markdown import MarkdownNotes
@@ -23,6 +24,7 @@ def register_importers(register: Any) -> None:
     register(InstagramImporter())  # before Messenger: Messenger takes exports with no hint
     register(MessengerImporter())
     register(ChatGPTImporter())
+    register(DiscordImporter())
 
 
 @hookimpl
