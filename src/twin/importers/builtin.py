@@ -12,6 +12,7 @@ from twin.importers.journal import JournalLines
 from twin.importers.markdown import MarkdownNotes
 from twin.importers.messenger import MessengerImporter
 from twin.importers.plaintext import PlainTextNotes
+from twin.importers.signal import SignalImporter
 from twin.importers.telegram import TelegramImporter
 from twin.importers.tiddlywiki import TiddlyWikiNotes
 from twin.importers.whatsapp import WhatsAppImporter
@@ -19,6 +20,7 @@ from twin.importers.whatsapp import WhatsAppImporter
 
 @hookimpl
 def register_importers(register: Any) -> None:
+    register(SignalImporter())  # before WhatsApp: its "[2024-01-05 09:00:00] Me:" lines look alike
     register(WhatsAppImporter())
     register(TelegramImporter())
     register(InstagramImporter())  # before Messenger: Messenger takes exports with no hint

@@ -129,7 +129,9 @@ class WhatsAppImporter:
     version = "1"
 
     def detect(self, source: SourceFile) -> bool:
-        """Whether the first non-blank line of the chat text is a WhatsApp header."""
+        """Whether the chat text opens with WhatsApp headers (WhatsApp never writes ``.md``)."""
+        if source.path.suffix.lower() == ".md":
+            return False
         try:
             member = _chat_member(source)
             head = source.head(4096, member)
