@@ -70,7 +70,7 @@ def test_models_add_registers_a_name(
 @pytest.mark.slow
 def test_the_default_model_converts_and_trains_a_few_steps(tmp_home: Home) -> None:
     from tests.models.tiny import write_dataset
-    from twin.train.loop import TrainRequest, train
+    from twin.train.training import TrainRequest, train
 
     started = time.monotonic()
     folder = resolve_model(tmp_home)

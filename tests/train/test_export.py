@@ -13,7 +13,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from twin.home import Home
 from twin.train.load import load_twin
-from twin.train.loop import TrainRequest, train
+from twin.train.training import TrainRequest, train
 from twin.train.runs import Run
 
 PROMPT = "<|im_start|>user\nhow was the hike ?<|im_end|>\n<|im_start|>assistant\nsounds"

@@ -16,7 +16,7 @@ from twin.atomic import write_file
 from twin.errors import TwinError
 from twin.home import Home
 from twin.train.estimate import Estimate, refuse_if_too_big
-from twin.train.loop import TrainRequest, train
+from twin.train.training import TrainRequest, train
 from twin.train.runs import Run, get_run, latest_good_run, list_runs
 
 FAST = {"lr": 3e-3, "batch_size": 2, "threads": 1, "save_every": 2, "warmup_steps": 1}

@@ -38,6 +38,11 @@ console = Console(highlight=False)
     help="Start from the latest completed run's adapter; train on examples added since.",
 )
 @click.option(
+    "--preferences",
+    is_flag=True,
+    help="A DPO round on your /good, /bad and /said feedback, from the latest completed run.",
+)
+@click.option(
     "--print-accelerate-config",
     is_flag=True,
     help="Print an Accelerate (FSDP) config for several GPUs or machines, and exit.",
@@ -66,6 +71,7 @@ def train(
     resume: bool,
     run_id: str | None,
     continue_training: bool,
+    preferences: bool,
     print_accelerate_config: bool,
     **overrides: Any,
 ) -> None:
@@ -78,11 +84,14 @@ def train(
         _print_accelerate_config()
         return
     from twin.errors import TwinError
-    from twin.train.loop import TrainRequest
-    from twin.train.loop import train as run_training
+    from twin.train.training import TrainRequest
+    from twin.train.training import train as run_training
 
     if resume and continue_training:
         raise TwinError("--resume and --continue cannot be used together")
+    if preferences:
+        _train_preferences(state)
+        return
     request = TrainRequest(
         dataset=dataset,
         base=base,
@@ -95,6 +104,20 @@ def train(
     if run.status == "completed":
         console.print(f"[green]Run {run.id} completed.[/green] Adapter: {run.adapter_dir}")
         console.print("Export it with `twin model export --format gguf --out twin.gguf`.")
+
+
+def _train_preferences(state: State) -> None:
+    from twin.chat.feedback import dpo_preferences
+    from twin.memory.embeddings import default_embedder
+    from twin.train.dpo import train_preferences
+
+    with state.open_vault() as vault:
+        pairs = dpo_preferences(vault, default_embedder())
+    run = train_preferences(state.home, pairs)
+    console.print(
+        f"[green]Run {run.id} completed[/green]: DPO on {len(pairs)} preference pairs from run "
+        f"{run.parent}. Compare the two with `twin eval`."
+    )
 
 
 def _print_accelerate_config() -> None:
