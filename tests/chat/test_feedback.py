@@ -70,3 +70,24 @@ def test_chat_good_bad_and_said_reach_the_vault(
         assert pair.prompt[-1] == {"role": "user", "content": "hello again"}
         assert pair.prompt[0]["role"] == "user" and pair.prompt[0]["content"] == "hello"
         assert feedback_counts(vault) == {"good": 1, "bad": 1, "corrections": 1}
+
+
+def test_train_preferences_runs_dpo_on_a_chat_correction(
+    twin: Callable[..., Result], vault_home: Home, tmp_path: Path
+) -> None:
+    from tests.models.tiny import build_model, write_dataset
+    from twin.train.runs import latest_good_run
+    from twin.train.training import TrainRequest, train
+
+    model = build_model(tmp_path / "tiny-llama")
+    write_dataset(vault_home.datasets / "chats")
+    fast = {"lr": 3e-3, "batch_size": 2, "threads": 1, "max_steps": 2, "warmup_steps": 1}
+    first = train(vault_home, TrainRequest("chats", str(model), fast), progress=False)
+    with Vault.open(vault_home, Secret(passphrase=PASSPHRASE)) as vault:
+        record_feedback(
+            vault, context=ASKED, reply="I don't remember.", verdict="bad", correction="bora! 20h?"
+        )
+    result = twin("train", "--preferences")
+    second = latest_good_run(vault_home)
+    assert second is not None and second.parent == first.id
+    assert "DPO on 1 preference pairs" in result.output

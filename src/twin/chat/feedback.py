@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from twin.errors import TwinError
+from twin.memory.embeddings import Embeds
+from twin.train.dpo import Preference
 from twin.vault.vault import Vault
 
 Verdict = Literal["good", "bad"]
@@ -152,3 +154,20 @@ def feedback_counts(vault: Vault) -> dict[str, int]:
         "COUNT(correction) FROM feedback"
     ).fetchone()
     return {"good": int(row[0]), "bad": int(row[1]), "corrections": int(row[2])}
+
+
+def dpo_preferences(vault: Vault, embedder: Embeds) -> list[Preference]:
+    """The preference pairs with the prompt the twin answered from: the system message chat
+    builds (persona, passages recalled for the last thing said, rule), then the turns."""
+    from twin.memory.recall import recall_for_prompt
+    from twin.persona.persona import load_persona
+    from twin.persona.prompt import build_messages
+
+    persona = load_persona(vault)
+    out = []
+    for pair in preference_pairs(vault):
+        query = next((t["content"] for t in reversed(pair.prompt) if t["role"] == "user"), "")
+        passages = recall_for_prompt(vault, embedder, query) if query.strip() else []
+        prompt = build_messages(persona, passages, pair.prompt)
+        out.append(Preference(prompt, pair.chosen, pair.rejected))
+    return out
