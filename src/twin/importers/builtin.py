@@ -9,6 +9,7 @@ from twin.importers.chatgpt import ChatGPTImporter
 from twin.importers.discord import DiscordImporter
 from twin.importers.instagram import InstagramImporter
 from twin.importers.journal import JournalLines
+from twin.importers.line import LineImporter
 from twin.importers.markdown import MarkdownNotes
 from twin.importers.messenger import MessengerImporter
 from twin.importers.plaintext import PlainTextNotes
@@ -27,6 +28,7 @@ def register_importers(register: Any) -> None:
     register(MessengerImporter())
     register(ChatGPTImporter())
     register(DiscordImporter())
+    register(LineImporter())
 
 
 @hookimpl
