@@ -19,7 +19,7 @@ from twin.dataset.examples import ExampleMaker
 from twin.dataset.formats import get_format
 from twin.dataset.notes_set import write_notes_set
 from twin.dataset.options import BuildOptions
-from twin.dataset.redaction import Redactor
+from twin.dataset.redaction import Redactor, name_parts, own_vocabulary, phone_region
 from twin.dataset.report import write_report
 from twin.dataset.selection import Selection, select
 from twin.dataset.sessions import Sessionizer
@@ -99,11 +99,7 @@ def build_dataset(vault: Vault, options: BuildOptions) -> Built:
     counter = token_counter(options.model)
     writer = get_format(options.format, options.model)
     lists = WordLists.load(vault.home)
-    redactor = (
-        Redactor(_people(vault, selection.me_ids), [*my_names(vault), selection.me], lists)
-        if options.redact
-        else None
-    )
+    redactor = _redactor(vault, options, selection, lists) if options.redact else None
     sessionizer = Sessionizer(options, selection.me_ids)
     memory = None
     if options.memory:
@@ -223,6 +219,22 @@ def build_dataset(vault: Vault, options: BuildOptions) -> Built:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return Built(folder, stats)
+
+
+def _redactor(
+    vault: Vault, options: BuildOptions, selection: Selection, lists: WordLists
+) -> Redactor:
+    """The redactor for this build: everyone in the vault but you, your region and words."""
+    people = _people(vault, selection.me_ids)
+    mine = [*my_names(vault), selection.me]
+    parts = {part for names in people.values() for name in names for part in name_parts(name)}
+    return Redactor(
+        people,
+        mine,
+        lists,
+        vocabulary=own_vocabulary(vault, selection.me_ids, parts),
+        region=phone_region(options.phone_region, lists, mine),
+    )
 
 
 def _input_hash(

@@ -57,7 +57,8 @@ def render_card(stats: dict[str, Any]) -> str:
                 ),
                 (
                     "redactions.tsv",
-                    "every replacement made: placeholder, kind, original, where",
+                    "every replacement made (`twin dataset review NAME`; sealed: it holds "
+                    "the originals)",
                     stats["hashes"]["files"]["redactions.tsv"][:16],
                 ),
                 *(
@@ -136,7 +137,18 @@ def render_card(stats: dict[str, Any]) -> str:
             "Private details were replaced by placeholders that stay the same across the "
             "dataset. Distinct things replaced, by kind:",
             "",
-            _table(("kind", "distinct"), list(redactions["placeholders"].items())),
+            _table(
+                ("kind", "distinct", "replaced"),
+                [
+                    (kind, count, redactions.get("replacements", {}).get(kind, "-"))
+                    for kind, count in redactions["placeholders"].items()
+                ],
+            ),
+            "",
+            f"Phone numbers without a + were read as numbers of {redactions.get('phone_region')}"
+            " (`--phone-region` to change).",
+            "",
+            *[f"**Check:** {warning}.  " for warning in redactions.get("warnings", [])],
             "",
             "Check `redactions.tsv`; then `twin dataset redaction allow WORD` (never redact) or "
             "`twin dataset redaction deny WORD` (always redact) and build again.",

@@ -10,8 +10,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from twin.cli_options import options_from
 from twin.dataset.build import build_dataset
-from twin.dataset.options import FILTERS, BuildOptions, parse_duration
+from twin.dataset.options import BuildOptions, parse_duration
 from twin.dataset.store import (
     dataset_names,
     delete_dataset,
@@ -24,7 +25,6 @@ from twin.dataset.wordlists import WordLists, lists_path
 from twin.errors import TwinError
 from twin.hookspecs import hookimpl
 from twin.state import State, pass_state
-from twin.vault.rules import parse_day
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -47,144 +47,14 @@ def dataset() -> None:
 
 
 @dataset.command(name="build")
-@click.option("--name", default="default", show_default=True, help="Name of the dataset folder.")
-@click.option(
-    "--format",
-    "format_",
-    default="openai",
-    show_default=True,
-    help="Line format of train.jsonl and val.jsonl: openai, sharegpt, alpaca, text, chatml, or "
-    "one a plugin adds.",
-)
-@click.option(
-    "--gap",
-    default="3h",
-    show_default=True,
-    callback=_duration,
-    help="Silence that ends a session, e.g. 3h, 90m, 1d.",
-)
-@click.option(
-    "--merge-window",
-    default="10m",
-    show_default=True,
-    callback=_duration,
-    help="Messages of one sender this close together become one turn.",
-)
-@click.option(
-    "--context",
-    type=int,
-    default=8,
-    show_default=True,
-    help="At most this many turns before your reply as context.",
-)
-@click.option(
-    "--max-tokens",
-    type=int,
-    default=1024,
-    show_default=True,
-    help="Token budget of a whole example; older context is dropped to fit.",
-)
-@click.option(
-    "--redact/--no-redact",
-    default=True,
-    show_default=True,
-    help="Replace emails, phones, URLs, cards, IBANs and other people's names.",
-)
-@click.option("--source", multiple=True, help="Only this source (repeatable).")
-@click.option(
-    "--conversation", multiple=True, help="Only this conversation, by title or id (repeatable)."
-)
-@click.option("--since", metavar="YYYY-MM-DD", help="Only messages sent on or after this day.")
-@click.option("--until", metavar="YYYY-MM-DD", help="Only messages sent on or before this day.")
-@click.option(
-    "--model",
-    type=click.Path(path_type=Path, file_okay=False, exists=True),
-    help="A model folder: its tokenizer counts tokens, its chat template lays out chatml.",
-)
-@click.option(
-    "--val-fraction",
-    type=float,
-    default=0.1,
-    show_default=True,
-    help="Share of examples, from the latest sessions, held out for validation.",
-)
-@click.option(
-    "--max-repeats",
-    type=int,
-    default=3,
-    show_default=True,
-    help="Keep a reply with the same normalised text at most this many times.",
-)
-@click.option(
-    "--no-filter",
-    "disabled",
-    multiple=True,
-    type=click.Choice(FILTERS),
-    help="Switch a filter off (repeatable).",
-)
-@click.option(
-    "--low-information",
-    is_flag=True,
-    help="Also drop replies that say little alone (ok, haha, an emoji).",
-)
-@click.option(
-    "--memory",
-    is_flag=True,
-    help="Give each example the system message chat uses: your persona, the passages of your "
-    "notes recalled for it, and the rule to say only what they support (longer examples).",
-)
-@click.option(
-    "--notes/--no-notes",
-    default=True,
-    show_default=True,
-    help="Also write notes.jsonl: your journal and notes (not private ones) as plain text.",
-)
+@options_from(BuildOptions)
 @pass_state
-def build_command(
-    state: State,
-    name: str,
-    format_: str,
-    gap: int,
-    merge_window: int,
-    context: int,
-    max_tokens: int,
-    redact: bool,
-    source: tuple[str, ...],
-    conversation: tuple[str, ...],
-    since: str | None,
-    until: str | None,
-    model: Path | None,
-    val_fraction: float,
-    max_repeats: int,
-    disabled: tuple[str, ...],
-    low_information: bool,
-    memory: bool,
-    notes: bool,
-) -> None:
+def build_command(state: State, /, **choices: Any) -> None:
     """Build a dataset from your vault: your own turns as targets, the turns before as context.
 
     Your standing rules always apply. The same vault and options give byte-identical files.
     """
-    options = BuildOptions(
-        name=name,
-        format=format_,
-        gap=gap,
-        merge_window=merge_window,
-        context=context,
-        max_tokens=max_tokens,
-        redact=redact,
-        sources=source,
-        conversations=conversation,
-        since=parse_day(since, "--since") if since else None,
-        until=parse_day(until, "--until") if until else None,
-        model=model.resolve() if model else None,
-        val_fraction=val_fraction,
-        max_repeats=max_repeats,
-        disabled=disabled,
-        low_information=low_information,
-        memory=memory,
-        notes=notes,
-    )
+    options = BuildOptions(**choices)
     started = time.perf_counter()
     with state.open_vault() as vault:
         built = build_dataset(vault, options)
@@ -362,7 +232,10 @@ def show_lists_command(state: State) -> None:
     console.print(f"{lists_path(state.home)}")
     console.print("never redact: " + (", ".join(lists.never) or "(none)"))
     console.print("always redact: " + (", ".join(lists.always) or "(none)"))
-    console.print(f"phone region for numbers without +: {lists.phone_region}")
+    console.print(
+        "phone region for numbers without +: "
+        + (lists.phone_region or "(from your own number, else your locale)")
+    )
 
 
 @hookimpl

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -57,40 +57,53 @@ class BuildOptions:
     name: str = "default"
     """Folder name under ``$TWIN_HOME/datasets``."""
     format: str = "openai"
-    """Line format of train.jsonl and val.jsonl: openai, sharegpt, alpaca, text or chatml."""
-    gap: int = 3 * 3600
-    """Seconds of silence that end a session. Three hours: see the README for the evidence."""
-    merge_window: int = 10 * 60
-    """Consecutive messages of one sender this close together become one turn."""
+    """Line format of train.jsonl and val.jsonl: openai, sharegpt, alpaca, text, chatml, or one
+    a plugin adds."""
+    gap: int = field(default=3 * 3600, metadata={"parse": parse_duration, "shown": "3h"})
+    """Silence that ends a session, e.g. 3h, 90m, 1d (see the dataset README for why 3h)."""
+    merge_window: int = field(default=10 * 60, metadata={"parse": parse_duration, "shown": "10m"})
+    """Messages of one sender this close together become one turn."""
     context: int = 8
     """At most this many turns before the target are given as context."""
     max_tokens: int = 1024
     """Whole example budget (persona, context and target); older context is dropped to fit."""
     redact: bool = True
     """Replace emails, phones, URLs, cards, IBANs and other people's names by placeholders."""
-    sources: tuple[str, ...] = ()
-    """Only these sources (empty: all allowed by your rules)."""
-    conversations: tuple[str, ...] = ()
-    """Only these conversations, by title, source id or vault id (empty: all)."""
+    sources: tuple[str, ...] = field(default=(), metadata={"option": "--source"})
+    """Only this source (repeatable; none given: all your rules allow)."""
+    conversations: tuple[str, ...] = field(default=(), metadata={"option": "--conversation"})
+    """Only this conversation, by title, source id or vault id (repeatable; none given: all)."""
     since: date | None = None
+    """Only messages sent on or after this day."""
     until: date | None = None
-    model: Path | None = None
-    """A model folder whose tokenizer counts tokens and whose chat template chatml uses."""
+    """Only messages sent on or before this day."""
+    model: Path | None = field(
+        default=None, metadata={"path": {"exists": True, "file_okay": False}}
+    )
+    """A model folder: its tokenizer counts tokens, its chat template lays out chatml."""
     val_fraction: float = 0.1
     """Share of the latest sessions held out for validation."""
     max_repeats: int = 3
     """A target whose normalised text was already kept this often is a near duplicate."""
-    disabled: tuple[str, ...] = ()
-    """Filters switched off."""
+    disabled: tuple[str, ...] = field(
+        default=(), metadata={"option": "--no-filter", "choices": FILTERS}
+    )
+    """Switch a filter off (repeatable)."""
     low_information: bool = False
     """Also drop targets that carry little (ok, haha, emoji only)."""
     memory: bool = False
     """Give each example the system message chat uses: persona, recalled passages, rule."""
     notes: bool = True
     """Also write notes.jsonl: non-private journal entries and notes, for continued pre-training."""
+    phone_region: str | None = None
+    """Country (ISO code, e.g. GB) of phone numbers written without a prefix [default: yours]."""
 
     def __post_init__(self) -> None:
         check_name(self.name)
+        if self.model is not None:
+            self.model = self.model.resolve()
+        if self.phone_region:
+            self.phone_region = self.phone_region.upper()
         from twin.dataset.formats import formats  # formats reads sessions, which reads options
 
         if self.format not in formats():

@@ -155,9 +155,11 @@ def write_report(
     for name in ("train.jsonl", "val.jsonl"):
         output.update(files[name].encode())
     redactions: Counter[str] = Counter()
+    replaced: Counter[str] = Counter()
     if redactor is not None:
         for kind in KINDS:
             redactions[kind] = len(redactor.numbers[kind])
+            replaced[kind] = redactor.replaced.get(kind, 0)
     spans = extra["spans"]
     train_tokens = int(sum(tokens["train"]))
     stats: dict[str, Any] = {
@@ -207,6 +209,9 @@ def write_report(
         "redactions": {
             "on": options.redact,
             "placeholders": dict(sorted(redactions.items())),
+            "replacements": dict(sorted(replaced.items())),
+            "phone_region": redactor.region if redactor is not None else None,
+            "warnings": _leftover_warnings(redactor),
             "review": "redactions.tsv",
         },
         "conversations": conversations,
@@ -219,6 +224,19 @@ def write_report(
     _seal(vault, folder, options.name, "stats.json", _text(stats_json(stats)))
     _seal(vault, folder, options.name, "card.md", _text(render_card(stats)))
     return stats
+
+
+def _leftover_warnings(redactor: Redactor | None) -> list[str]:
+    """Plain-words warnings about what still looks private after redaction."""
+    if redactor is None:
+        return []
+    what = {"PHONE": "phone numbers", "EMAIL": "email addresses"}
+    return [
+        f"{count:,} things that look like {what[kind]} ({kind}) were left as written; "
+        "search the exported files and add them with `twin dataset redaction deny`"
+        for kind, count in sorted(redactor.leftovers.items())
+        if count
+    ]
 
 
 def stats_json(stats: dict[str, Any]) -> str:

@@ -17,6 +17,7 @@ from twin.errors import TwinError
 from twin.home import Home
 
 DEFAULT_REGION = "US"
+"""The phone region when neither you, your own number nor your locale names one."""
 
 
 def lists_path(home: Home) -> Path:
@@ -29,7 +30,8 @@ class WordLists:
 
     never: list[str] = field(default_factory=list)
     always: list[str] = field(default_factory=list)
-    phone_region: str = DEFAULT_REGION
+    phone_region: str | None = None
+    """Set by hand in redaction.json; else it comes from your own number or locale."""
 
     @classmethod
     def load(cls, home: Home) -> WordLists:
@@ -41,7 +43,9 @@ class WordLists:
             return cls(
                 never=[str(word) for word in data.get("never", [])],
                 always=[str(word) for word in data.get("always", [])],
-                phone_region=str(data.get("phone_region") or DEFAULT_REGION).upper(),
+                phone_region=(
+                    str(data["phone_region"]).upper() if data.get("phone_region") else None
+                ),
             )
         except (OSError, ValueError, AttributeError) as error:
             raise TwinError(f"{path}: cannot read the redaction lists ({error})") from None
@@ -93,3 +97,16 @@ def _clean(word: str) -> str:
     if not word:
         raise TwinError("give a word or phrase")
     return word
+
+
+def locale_region() -> str | None:
+    """The country of the user's locale (``en_GB.UTF-8`` gives GB), if it names one."""
+    import os
+    import re
+
+    for variable in ("LC_ALL", "LC_TELEPHONE", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable, "")
+        match = re.match(r"[a-z]{2,3}_([A-Z]{2})\b", value)
+        if match:
+            return match.group(1)
+    return None

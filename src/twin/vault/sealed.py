@@ -232,7 +232,8 @@ class SealedTextFile(io.TextIOWrapper):
                 digest.update(data)
                 return sealed.write(data)
 
-        super().__init__(io.BufferedWriter(_Hashing(), CHUNK), encoding="utf-8", newline="\n")
+        buffered = io.BufferedWriter(_Hashing(), CHUNK)  # type: ignore[type-var]
+        super().__init__(buffered, encoding="utf-8", newline="\n")
 
     @property
     def sha256(self) -> str:
