@@ -33,6 +33,8 @@ DEFAULT_PLUGINS = (
     "twin.chat.commands",
     "twin.models.commands",
     "twin.train.commands",
+    "twin.evaluate.store",
+    "twin.evaluate.commands",
 )
 """twin's own plugins: modules with ``@hookimpl`` functions, loaded like any other plugin."""
 

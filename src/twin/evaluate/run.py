@@ -1,0 +1,336 @@
+"""`evaluate`: every measurement of one run (or of the base model alone), stored with it.
+
+Read top to bottom: find the run, its dataset and the held-out replies; load the base model
+and the twin; score fit; let both models reply to the held-out contexts and answer the fact
+questions through the real chat path; judge, profile and check for leaks; store the result.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from twin.chat.engine import TransformersEngine
+from twin.chat.twin import Twin
+from twin.dataset.store import has_file, referenced_records
+from twin.errors import TwinError
+from twin.evaluate import facts as fact_questions
+from twin.evaluate.generate import Generated, replies
+from twin.evaluate.heldout import HeldOut, held_out, newest_dataset, split_text, training_lines
+from twin.evaluate.judge import Judge, train_judge
+from twin.evaluate.leaks import LeakDetector, leak_detector
+from twin.evaluate.perplexity import score
+from twin.evaluate.results import Answer, EvalResult, ModelFigures, Sample
+from twin.evaluate.store import save_evaluation, write_headline
+from twin.evaluate.style import distance, halves, profile
+from twin.home import Home
+from twin.memory.embeddings import Embeds, default_embedder
+from twin.train.runs import Run, get_run, latest_good_run
+from twin.vault.vault import Vault
+
+BASE = "base"
+"""The run id under which an evaluation of the base model alone is stored."""
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much an evaluation looks at."""
+
+    replies: int
+    """Held-out contexts both models reply to (style, judge, blind test)."""
+    facts: int
+    """Answerable fact questions."""
+    unanswerable: int
+    fit: int
+    """Held-out replies scored for perplexity."""
+
+
+QUICK = Sizes(replies=8, facts=8, unanswerable=4, fit=40)
+FULL = Sizes(replies=40, facts=30, unanswerable=10, fit=400)
+
+
+@dataclass
+class _Model:
+    name: str
+    """``twin`` or ``base``."""
+    model: Any
+    tokenizer: Any
+    twin: Twin
+
+
+def evenly(items: Sequence[Any], count: int) -> list[Any]:
+    """`count` items spread evenly over `items` (all of them when there are fewer)."""
+    if len(items) <= count:
+        return list(items)
+    step = len(items) / count
+    return [items[int(i * step)] for i in range(count)]
+
+
+def _dataset(vault: Vault, run: Run | None, name: str | None) -> str:
+    """The dataset whose held-out split is evaluated: the run's own, else `name` or the newest."""
+    if run is None:
+        return name or newest_dataset(vault.home)
+    if split_text(vault, run.dataset, "val.jsonl") is None:
+        raise TwinError(
+            f"run {run.id} was trained on dataset {run.dataset!r}, which is no longer there: "
+            "its held-out replies are gone, so it cannot be evaluated"
+        )
+    return run.dataset
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[str, int], Callable[[], None]]]:
+    """A rich progress display; yields ``task(description, total) -> advance``."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=not enabled,
+    ) as bar:
+
+        def task(description: str, total: int) -> Callable[[], None]:
+            number = bar.add_task(description, total=total)
+            return lambda: bar.advance(number)
+
+        yield task
+
+
+def _load(home: Home, vault: Vault, run: Run | None, embedder: Embeds) -> list[_Model]:
+    from twin.models.loading import load_model
+    from twin.models.registry import resolve_model
+    from twin.train.load import load_twin
+
+    base_dir = run.base_path(home) if run is not None else resolve_model(home, None)
+    loaded = []
+    if run is not None:
+        model, tokenizer, _ = load_twin(home, run.id)
+        loaded.append(("twin", model, tokenizer, run.id))
+    model, tokenizer = load_model(base_dir)
+    loaded.append(("base", model, tokenizer, base_dir.name))
+    return [
+        _Model(
+            name,
+            model,
+            tokenizer,
+            Twin(vault, TransformersEngine(model, tokenizer, label), embedder),
+        )
+        for name, model, tokenizer, label in loaded
+    ]
+
+
+def evaluate(
+    vault: Vault,
+    home: Home,
+    run_id: str | None = None,
+    *,
+    quick: bool = False,
+    base_only: bool = False,
+    dataset: str | None = None,
+    sizes: Sizes | None = None,
+    embedder: Embeds | None = None,
+    report: Path | None = None,
+    progress: bool = True,
+    seed: int = 0,
+) -> EvalResult:
+    """Evaluate run `run_id` (the latest completed run when None) against the base model.
+
+    With `base_only`, or before any run exists, the base model alone is evaluated on
+    `dataset` (the newest when None). The result is stored in the vault and its headline next
+    to the run; an HTML report is written to `report` (or the default place).
+    """
+    started = time.monotonic()
+    run = None
+    if not base_only:
+        run = get_run(home, run_id) if run_id else latest_good_run(home)
+        if run is not None and not run.has_adapter:
+            raise TwinError(f"run {run.id} has no saved adapter yet (status: {run.status})")
+    name = _dataset(vault, run, dataset)
+    sizes = sizes or (QUICK if quick else FULL)
+    examples = held_out(vault, name)
+    chosen = evenly(examples, sizes.replies)
+    embedder = embedder or default_embedder()
+    persona = None
+    with _progress(progress) as task:
+        models = _load(home, vault, run, embedder)
+        persona = models[0].twin.persona
+        asked = _questions(vault, persona, sizes)
+        seq_len = int(run.config.get("seq_len", 1024)) if run is not None else 1024
+        fit_set = [
+            [*e.context, {"role": "assistant", "content": e.reply}]
+            for e in evenly(examples, sizes.fit)
+        ]
+        fits = {}
+        for m in models:
+            fits[m.name] = score(
+                m.model,
+                models[0].tokenizer,
+                fit_set,
+                seq_len=seq_len,
+                advance=task(f"fit ({m.name})", len(fit_set)),
+            )
+        made: dict[str, list[Generated]] = {}
+        answers: dict[str, list[Generated]] = {}
+        for m in models:
+            made[m.name] = replies(
+                m.twin,
+                [e.context for e in chosen],
+                seed=seed,
+                advance=task(f"replies ({m.name})", len(chosen)),
+            )
+            answers[m.name] = replies(
+                m.twin,
+                [[{"role": "user", "content": q.text}] for q in asked],
+                seed=seed,
+                advance=task(f"fact questions ({m.name})", len(asked)),
+            )
+    chats = (
+        set(referenced_records(vault, name)[0])
+        if has_file(vault.home, name, "stats.json")
+        else set()
+    )
+    mine, theirs = training_lines(vault, name)
+    judge = train_judge(mine, theirs)
+    detector = leak_detector(vault, name)
+    real = [e.reply for e in chosen]
+    result = EvalResult(
+        run_id=run.id if run is not None else BASE,
+        dataset=name,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        quick=quick,
+        held_out=len(chosen),
+        fit_tokens=next((f.tokens for f in fits.values() if f is not None), 0),
+        ceiling=judge.share(real) if judge else None,
+        reference_distance=distance(*map(profile, halves(real))) if len(real) >= 2 else None,
+        person_profile=profile(real).features(),
+        judge_lines=[len(mine), len(theirs)],
+        conversation_ids=sorted(set(run.conversation_ids if run else ()) | chats),
+        note_ids=sorted({q.note_id for q in asked if q.note_id is not None}),
+    )
+    for m in models:
+        figures = _figures(
+            m.name,
+            fits[m.name],
+            made[m.name],
+            answers[m.name],
+            chosen,
+            asked,
+            real,
+            judge,
+            detector,
+        )
+        setattr(result, m.name, figures)
+    result.samples = [
+        Sample(e.context, e.reply, e.topic, *(_text(made, name, i) for name in ("twin", "base")))
+        for i, e in enumerate(chosen)
+    ]
+    result.answers = [
+        Answer(
+            q.text,
+            q.expected,
+            q.topic,
+            {name: found[i].text for name, found in answers.items()},
+            {name: _right(q, found[i].text) for name, found in answers.items()},
+        )
+        for i, q in enumerate(asked)
+    ]
+    result.seconds = round(time.monotonic() - started, 1)
+    from twin.evaluate.report import default_report_path, write_report
+
+    result.report = str(write_report(result, report or default_report_path(home, result)))
+    save_evaluation(vault, result)
+    write_headline(home, result)
+    return result
+
+
+def _text(made: dict[str, list[Generated]], name: str, index: int) -> str | None:
+    return made[name][index].text if name in made else None
+
+
+def _questions(vault: Vault, persona: Any, sizes: Sizes) -> list[fact_questions.Question]:
+    found = fact_questions.vault_questions(vault, persona)
+    answerable = fact_questions.spread(found, sizes.facts)
+    swapped = fact_questions.unanswerable(
+        found, fact_questions.absent_names(vault), fact_questions.known_entities(vault)
+    )
+    return answerable + fact_questions.spread(swapped, sizes.unanswerable)
+
+
+def _right(question: fact_questions.Question, reply: str) -> bool:
+    if question.expected is None:
+        return fact_questions.abstains(reply)
+    return fact_questions.answered(reply, question.expected)
+
+
+def _share(flags: Sequence[bool]) -> float | None:
+    return sum(flags) / len(flags) if flags else None
+
+
+def _figures(
+    name: str,
+    fit: Any,
+    made: list[Generated],
+    answered: list[Generated],
+    chosen: list[HeldOut],
+    asked: list[fact_questions.Question],
+    real: list[str],
+    judge: Judge | None,
+    detector: LeakDetector,
+) -> ModelFigures:
+    texts = [g.text for g in made]
+    everything = made + answered
+    right = [_right(q, g.text) for q, g in zip(asked, answered, strict=True)]
+    by_topic: dict[str, list[int]] = {}
+    for question, ok in zip(asked, right, strict=True):
+        if question.answerable:
+            counts = by_topic.setdefault(question.topic, [0, 0])
+            counts[0] += ok
+            counts[1] += 1
+    style_topics: dict[str, dict[str, float]] = {}
+    for topic in dict.fromkeys(e.topic for e in chosen):
+        idx = [i for i, e in enumerate(chosen) if e.topic == topic]
+        entry: dict[str, float] = {
+            "replies": float(len(idx)),
+            "style_distance": distance(
+                profile([texts[i] for i in idx]), profile([real[i] for i in idx])
+            ),
+        }
+        share = judge.share([texts[i] for i in idx]) if judge else None
+        if share is not None:
+            entry["judged_as_you"] = share
+        style_topics[topic] = entry
+    facts_right = [ok for q, ok in zip(asked, right, strict=True) if q.answerable]
+    abstained = [ok for q, ok in zip(asked, right, strict=True) if not q.answerable]
+    return ModelFigures(
+        model=name,
+        perplexity=fit.perplexity if fit is not None else None,
+        style_distance=distance(profile(texts), profile(real)) if texts else None,
+        style_profile=profile(texts).features(),
+        judged_as_you=judge.share(texts) if judge else None,
+        facts_correct=_share(facts_right),
+        facts_asked=len(facts_right),
+        abstained=_share(abstained),
+        unanswerable_asked=len(abstained),
+        held_back=_share([g.held_back for g in everything]),
+        leaks=sum(detector.leaks(g.text) for g in everything),
+        replies=len(everything),
+        facts_by_topic=by_topic,
+        style_by_topic=style_topics,
+    )
