@@ -10,10 +10,12 @@ import click
 from rich.console import Console
 from rich.table import Column, Table
 
+from twin.cli_options import options_from
 from twin.hookspecs import hookimpl
 from twin.state import State, pass_state
 from twin.train.export import FORMATS, export
 from twin.train.gguf_file import QUANTIZATIONS
+from twin.train.presets import TrainConfig
 from twin.train.runs import Run, get_run, list_runs
 
 console = Console(highlight=False)
@@ -27,8 +29,6 @@ console = Console(highlight=False)
     help="Base model: default, a name from `twin models list`, a model folder, a .gguf file "
     "or a hub id [default: the built-in SmolLM2-135M-Instruct].",
 )
-@click.option("--epochs", type=int, help="Passes over the training examples.")
-@click.option("--max-steps", type=int, help="Stop after this many optimizer steps.")
 @click.option("--resume", is_flag=True, help="Continue the latest stopped run from its checkpoint.")
 @click.option("--run", "run_id", metavar="ID", help="With --resume: which run to continue.")
 @click.option(
@@ -47,21 +47,7 @@ console = Console(highlight=False)
     is_flag=True,
     help="Print an Accelerate (FSDP) config for several GPUs or machines, and exit.",
 )
-@click.option("--device", type=click.Choice(["cpu", "cuda", "mps"]), help="[default: detected]")
-@click.option("--seq-len", type=int, help="Longest training row in tokens.")
-@click.option("--rank", type=int, help="LoRA rank.")
-@click.option("--alpha", type=int, help="LoRA alpha (scale numerator).")
-@click.option("--top-layers", type=int, help="Adapt only the last N layers (0: all).")
-@click.option("--batch-size", type=int, help="Packed rows per step.")
-@click.option("--lr", type=float, help="Peak learning rate.")
-@click.option("--patience", type=int, help="Epochs without validation gain before stopping.")
-@click.option("--threads", type=int, help="CPU threads [default: all cores].")
-@click.option(
-    "--max-minutes", type=float, help="Finish once training has taken this long (0: no limit)."
-)
-@click.option("--dtype", type=click.Choice(["float32", "bfloat16", "float16"]))
-@click.option("--load-in-4bit/--no-load-in-4bit", default=None, help="QLoRA (CUDA only).")
-@click.option("--seed", type=int)
+@options_from(TrainConfig, default_none=True)
 @pass_state
 def train(
     state: State,

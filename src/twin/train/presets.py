@@ -14,9 +14,11 @@ from twin.models.loading import best_device
 class TrainConfig:
     """How a run trains. The CLI offers every attribute as an option of the same name."""
 
-    device: str = "cpu"
-    """Where to train: cpu, cuda or mps."""
-    dtype: str = "float32"
+    device: str = field(default="cpu", metadata={"choices": ("cpu", "cuda", "mps")})
+    """Where to train: cpu, cuda or mps [default: detected]."""
+    dtype: str = field(
+        default="float32", metadata={"choices": ("float32", "bfloat16", "float16")}
+    )
     """Number format of the base weights and the computation: float32, bfloat16 or float16."""
     load_in_4bit: bool = False
     """Quantize the frozen base weights to 4 bits (QLoRA; CUDA with bitsandbytes only)."""
@@ -38,6 +40,7 @@ class TrainConfig:
     lr: float = 3e-4
     """Peak learning rate; warms up linearly, then decays along a cosine."""
     weight_decay: float = 0.0
+    """AdamW weight decay on the adapter weights."""
     epochs: int = 2
     """Passes over the training examples."""
     max_steps: int | None = None
@@ -45,9 +48,11 @@ class TrainConfig:
     patience: int = 1
     """Stop early when validation loss has not improved for this many epochs."""
     warmup_steps: int = 5
+    """Steps over which the learning rate rises linearly to its peak."""
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
     """CPU threads for PyTorch."""
     seed: int = 0
+    """Seed of every random choice (shuffling, LoRA initialisation, dropout)."""
     max_minutes: float | None = None
     """Finish (keeping the adapter) once training has taken this long (None or 0: no limit)."""
     save_every: int = 25
@@ -68,7 +73,8 @@ class TrainConfig:
 
     def override(self, **changes: Any) -> TrainConfig:
         """A copy with every change that is not None applied."""
-        return replace(self, **{key: value for key, value in changes.items() if value is not None})
+        given = {key: value for key, value in changes.items() if value not in (None, ())}
+        return replace(self, **given)
 
 
 def preset(device: str | None = None) -> TrainConfig:

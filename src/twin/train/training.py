@@ -25,9 +25,9 @@ from twin.models.registry import resolve_model
 from twin.records import ChatTurn
 from twin.train import data
 from twin.train.estimate import estimate, refuse_if_too_big
+from twin.train.loop import StepHook, StopReason, Trainer, say, stop_on_interrupt
 from twin.train.presets import TrainConfig, preset
 from twin.train.runs import Run, get_run, latest_good_run, latest_unfinished_run, new_run, now
-from twin.train.loop import StepHook, StopReason, Trainer, say, stop_on_interrupt
 
 
 @dataclass
