@@ -158,3 +158,18 @@ def test_moods_opinions_and_plans_pass_the_guards(memory_vault: Vault, embedder:
     words = "I'm tired but happy! Honestly pineapple on pizza is great. Let's grab dinner later."
     _, text = ask(memory_vault, embedder, words, "how are you?")
     assert text == words
+
+
+def test_a_reply_the_token_limit_cut_off_ends_at_its_last_clause(
+    memory_vault: Vault, embedder: Embedder
+) -> None:
+    words = "no, just walking home, the road is wet, and the only thing i"
+    _, text = ask(memory_vault, embedder, words, "how are you?")
+    assert text == "no, just walking home, the road is wet."
+
+
+def test_a_reply_that_ends_without_a_full_stop_is_left_as_written(
+    memory_vault: Vault, embedder: Embedder
+) -> None:
+    _, text = ask(memory_vault, embedder, "yes, a good idea", "dinner?")
+    assert text == "yes, a good idea"

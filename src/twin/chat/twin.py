@@ -21,7 +21,14 @@ from typing import Any
 
 from twin.chat.answers import asks_about_the_person, find_answer, question_kind
 from twin.chat.engine import Engine, GenerationSettings
-from twin.chat.guards import Guards, Verdict, abstention_in_style, is_abstention
+from twin.chat.guards import (
+    DANGLING,
+    Guards,
+    Verdict,
+    abstention_in_style,
+    is_abstention,
+    words,
+)
 from twin.chat.shape import ReplyShape, reply_shape
 from twin.memory.embeddings import Embeds
 from twin.memory.recall import Passage, recall_for_prompt
@@ -43,6 +50,36 @@ def recall_query(conversation: Sequence[ChatTurn]) -> str:
         if turn.get("role") == "user" and str(turn.get("content") or "").strip():
             return str(turn["content"])
     return ""
+
+
+_END = re.compile(r"[.!?…)\]\"'*]\s*$|[^\w\s,;:-]\s*$")
+"""A piece that already ends as a sentence does (punctuation, or an emoji)."""
+
+
+def split_run_on(text: str) -> tuple[str, str]:
+    """A run-on cut at its last comma (else its last space), the head closed with a full stop."""
+    head, comma, rest = text.rpartition(", ")
+    if not comma or len(head.split()) < 3:
+        head, _, rest = text.rpartition(" ")
+        return head, rest
+    return head + ".", rest
+
+
+def close_unfinished(text: str) -> str:
+    """The end of a reply the token limit cut off, back to its last whole clause.
+
+    "I'm doing a run, my foot is sore, like the only thing i" gives "I'm doing a run, my
+    foot is sore." A piece with no clause to go back to stays as it is, for the guards to
+    judge (a fragment is held back).
+    """
+    text = text.strip()
+    found = words(text)
+    if not found or _END.search(text) or found[-1] not in DANGLING:
+        return text  # "yes, a good idea" is how people end a chat message
+    head, comma, _ = text.rpartition(", ")
+    if comma and len(head.split()) >= 3:
+        return head + "."
+    return text
 
 
 @dataclass
@@ -219,9 +256,9 @@ class Twin:
                 match = BOUNDARY.search(buffer)
                 if match is None:
                     if len(buffer.split()) > MAX_SENTENCE_WORDS:
-                        head, _, buffer = buffer.rpartition(" ")
+                        head, buffer = split_run_on(buffer)
                         yield from emit(head)
                     break
                 yield from emit(buffer[: match.end()])
                 buffer = buffer[match.end() :]
-        yield from emit(buffer)
+        yield from emit(close_unfinished(buffer))
