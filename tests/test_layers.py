@@ -26,6 +26,7 @@ LAYERS = [
 """The layer order, written once: lower first."""
 
 GROUND = {"twin", "twin.records", "twin.errors", "twin.home", "twin.atomic", "twin.samples"}
+GROUND |= {"twin.cli_options"}  # settings dataclasses as click options, for the faces
 PLUGINS = {"twin.hookspecs", "twin.plugins"}
 FACES = {"twin.cli", "twin.state", "twin.__main__"}
 SOURCE = Path(twin.__file__).parent

@@ -54,6 +54,29 @@ def test_importing_a_notes_folder_again_adds_nothing(
     assert {k: after[k] for k in ("notes", "chunks")} == {k: before[k] for k in ("notes", "chunks")}
 
 
+def test_importing_a_moved_notes_folder_adds_nothing(
+    twin: Twin, vault_home: Home, notes_folder: Path, tmp_path: Path
+) -> None:
+    twin("notes", "import", str(notes_folder))
+    before = counts(vault_home)
+    (tmp_path / "elsewhere").mkdir()
+    moved = notes_folder.rename(tmp_path / "elsewhere" / "my notes")
+
+    assert "0 new, 0 updated, 6 unchanged" in twin("notes", "import", str(moved)).stdout
+    assert counts(vault_home)["notes"] == before["notes"]
+
+
+def test_an_edited_note_is_updated_in_place(
+    twin: Twin, vault_home: Home, notes_folder: Path
+) -> None:
+    twin("notes", "import", str(notes_folder))
+    note = next(notes_folder.rglob("norway.md"))
+    note.write_text(note.read_text(encoding="utf-8") + "\nWe saw reindeer.\n", encoding="utf-8")
+
+    assert "0 new, 1 updated, 5 unchanged" in twin("notes", "import", str(notes_folder)).stdout
+    assert "reindeer" in twin("recall", "reindeer", "--json").stdout
+
+
 def test_notes_forget_by_import_takes_notes_passages_and_record(
     twin: Twin, vault_home: Home, notes_folder: Path
 ) -> None:

@@ -1,8 +1,10 @@
 """Keeping notes and journal entries in the vault, and taking them back out.
 
-A note's identity is where it lives (its source, the folder imported and its path there), so
-importing an edited folder again updates the notes that changed and adds nothing else; its
-content hash says whether it changed. A journal entry's identity is its moment and text.
+A note's identity is its content and its path inside the folder imported (never the folder's
+own place on disk), so importing a moved folder again adds nothing. A note whose content
+changed is found by its path in the same folder and updated in place, so importing an edited
+folder updates the notes that changed and adds nothing else. (A note both moved and edited
+is taken as a new one.) A journal entry's identity is its moment and text.
 """
 
 from __future__ import annotations
@@ -47,10 +49,22 @@ def content_sha256(note: Note) -> str:
     return hashlib.sha256(f"{note.title}\x1f{note.text}\x1f{note.private}".encode()).hexdigest()
 
 
-def _upsert(vault: Vault, note: Note, uid: str, import_id: int | None) -> tuple[str, int]:
-    """Store one note: ``('added' | 'updated' | 'unchanged', note id)``."""
+def _upsert(
+    vault: Vault, note: Note, uid: str, import_id: int | None, folder: str | None = None
+) -> tuple[str, int]:
+    """Store one note: ``('added' | 'updated' | 'unchanged', note id)``.
+
+    With `folder`, a note at the same path of an earlier import of that folder is this note's
+    older version, and is updated.
+    """
     digest = content_sha256(note)
     row = vault.db.execute("SELECT id, content_sha256 FROM notes WHERE uid = ?", (uid,)).fetchone()
+    if row is None and folder is not None:
+        row = vault.db.execute(
+            "SELECT notes.id, content_sha256 FROM notes JOIN imports ON imports.id = import_id "
+            "WHERE notes.source = ? AND location = ? AND imports.file_name = ?",
+            (note.source, note.location, folder),
+        ).fetchone()
     values = (
         note.title,
         note.text,
@@ -75,8 +89,8 @@ def _upsert(vault: Vault, note: Note, uid: str, import_id: int | None) -> tuple[
         return "unchanged", note_id
     vault.db.execute(
         "UPDATE notes SET title = ?, text = ?, created_at = ?, tags = ?, links = ?, private = ?, "
-        "content_sha256 = ?, import_id = ? WHERE id = ?",
-        (*values, note_id),
+        "content_sha256 = ?, import_id = ?, uid = ? WHERE id = ?",
+        (*values, uid, note_id),
     )
     return "updated", note_id
 
@@ -118,9 +132,8 @@ def import_notes(
             note.private = note.private or private
             versions[importer.name] = importer.version
             summary.formats[importer.name] = summary.formats.get(importer.name, 0) + 1
-            outcome, note_id = _upsert(
-                vault, note, _hash(note.source, root, note.location), summary.import_id
-            )
+            uid = _hash(note.source, note.location, content_sha256(note))
+            outcome, note_id = _upsert(vault, note, uid, summary.import_id, folder=root)
             setattr(summary, outcome, getattr(summary, outcome) + 1)
             if outcome != "unchanged":
                 changed.append(note_id)
