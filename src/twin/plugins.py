@@ -28,6 +28,7 @@ DEFAULT_PLUGINS = (
     "twin.train.runs",
     "twin.vault.commands",
     "twin.vault.ownership_commands",
+    "twin.vault.trust_commands",
     "twin.dataset.commands",
     "twin.memory.commands",
     "twin.chat.commands",

@@ -195,3 +195,17 @@ def forget_runs(vault: Vault, gone: Forgotten) -> None:
         if gone.conversation_ids & set(run.conversation_ids):
             shutil.rmtree(run.folder)
             gone.derived.append(f"training run {run.id} (it learned from messages now forgotten)")
+
+
+def check_runs(vault: Vault) -> list[str]:
+    """Runs that learned from conversations no longer in the vault (for `twin check`)."""
+    conversations = {row[0] for row in vault.db.execute("SELECT id FROM conversations")}
+    problems = []
+    for run in list_runs(vault.home):
+        gone = set(run.conversation_ids) - conversations
+        if gone:
+            problems.append(
+                f"training run {run.id} learned from {len(gone)} conversations no longer in the "
+                "vault; delete it (`twin forget` normally does)"
+            )
+    return problems
