@@ -184,6 +184,7 @@ def _mms(element: Element, label: str) -> Message | None:
     names = _value(element, "contact_name")
     title, key = _conversation(others, names)
     group = len(others) > 1
+    sender_id: str | None
     if mine:
         sender, sender_id = ME, "me"
     else:
