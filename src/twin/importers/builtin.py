@@ -13,6 +13,7 @@ from twin.importers.line import LineImporter
 from twin.importers.markdown import MarkdownNotes
 from twin.importers.messenger import MessengerImporter
 from twin.importers.plaintext import PlainTextNotes
+from twin.importers.sms import SmsBackupImporter
 from twin.importers.signal import SignalImporter
 from twin.importers.telegram import TelegramImporter
 from twin.importers.tiddlywiki import TiddlyWikiNotes
@@ -24,6 +25,7 @@ def register_importers(register: Any) -> None:
     register(SignalImporter())  # before WhatsApp: its "[2024-01-05 09:00:00] Me:" lines look alike
     register(WhatsAppImporter())
     register(TelegramImporter())
+    register(SmsBackupImporter())
     register(InstagramImporter())  # before Messenger: Messenger takes exports with no hint
     register(MessengerImporter())
     register(ChatGPTImporter())
