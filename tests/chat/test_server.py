@@ -73,8 +73,12 @@ def test_chat_completion_without_streaming(server: tuple[str, Twin]) -> None:
         max_tokens=10,
     )
     choice = completion.choices[0]
+    expected = twin.ask(
+        [{"role": "user", "content": "What is my cat called?"}],
+        GenerationSettings(max_new_tokens=10, seed=3),
+    )
     assert choice.message.role == "assistant"
-    assert choice.message.content
+    assert choice.message.content == expected.text
     assert choice.finish_reason == "stop"
     extra = completion.model_extra or {}
     assert "Pixel" in extra["twin"]["passages"][0]["passage"]
@@ -92,7 +96,10 @@ def test_chat_completion_streaming(server: tuple[str, Twin]) -> None:
     assert chunks[0].choices[0].delta.role == "assistant"
     assert chunks[-1].choices[0].finish_reason == "stop"
     text = "".join(c.choices[0].delta.content or "" for c in chunks)
-    assert text.strip()
+    expected = twin.ask(
+        [{"role": "user", "content": "hello"}], GenerationSettings(max_new_tokens=10, seed=3)
+    )
+    assert text == expected.text
     assert all(c.object == "chat.completion.chunk" for c in chunks)
 
 

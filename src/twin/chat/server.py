@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -64,6 +64,47 @@ def _settings(request: ChatRequest, base: GenerationSettings) -> GenerationSetti
     )
 
 
+class ModelCard(BaseModel):
+    id: str
+    object: str = "model"
+    created: int = 0
+    owned_by: str = "you"
+
+
+class ModelList(BaseModel):
+    object: str = "list"
+    data: list[ModelCard]
+
+
+class ReplyMessage(BaseModel):
+    role: str = "assistant"
+    content: str
+
+
+class Choice(BaseModel):
+    index: int = 0
+    message: ReplyMessage
+    finish_reason: str = "stop"
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+class ChatCompletion(BaseModel):
+    """OpenAI's chat completion, plus a ``twin`` field (passages, guard verdicts)."""
+
+    id: str
+    object: str = "chat.completion"
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: Usage = Usage()
+    twin: dict[str, Any]
+
+
 def _chunk(ident: str, created: int, model: str, delta: dict[str, str], finish: str | None) -> str:
     body = {
         "id": ident,
@@ -75,78 +116,84 @@ def _chunk(ident: str, created: int, model: str, delta: dict[str, str], finish: 
     return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
 
+def get_twin(request: Request) -> Twin:
+    """The one twin this app serves."""
+    twin: Twin = request.app.state.twin
+    return twin
+
+
+def check_token(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+    """Refuse a request without the app's bearer token, when it has one."""
+    token: str | None = request.app.state.token
+    if token is None:
+        return
+    scheme, _, given = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip(), token):
+        raise HTTPException(
+            status_code=401,
+            detail={"message": "missing or wrong bearer token", "type": "invalid_request_error"},
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+TwinDep = Annotated[Twin, Depends(get_twin)]
+Authorised = Depends(check_token)
+router = APIRouter(prefix="/v1", dependencies=[Authorised])
+
+
+@router.get("/models")
+def models(twin: TwinDep) -> ModelList:
+    return ModelList(data=[ModelCard(id=twin.engine.name)])
+
+
+@router.post("/chat/completions", response_model=None)
+def chat_completions(
+    request: ChatRequest, twin: TwinDep, http: Request
+) -> ChatCompletion | StreamingResponse:
+    conversation: list[ChatTurn] = [{"role": m.role, "content": m.text()} for m in request.messages]
+    settings = _settings(request, twin.settings)
+    ident = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+    created = int(time.time())
+    model = twin.engine.name
+    busy: threading.Lock = http.app.state.busy
+    if not request.stream:
+        with busy:
+            reply = twin.ask(conversation, settings)
+        return ChatCompletion(
+            id=ident,
+            created=created,
+            model=model,
+            choices=[Choice(message=ReplyMessage(content=reply.text))],
+            twin=reply.describe(),
+        )
+
+    def events() -> Iterator[str]:
+        with busy:
+            _, pieces = twin.respond(conversation, settings)
+            yield _chunk(ident, created, model, {"role": "assistant", "content": ""}, None)
+            for piece in pieces:
+                yield _chunk(ident, created, model, {"content": piece}, None)
+            yield _chunk(ident, created, model, {}, "stop")
+            yield "data: [DONE]\n\n"
+
+    return StreamingResponse(events(), media_type="text/event-stream")
+
+
+def openai_error(request: Request, error: Exception) -> JSONResponse:
+    """Errors in OpenAI's shape: ``{"error": {"message": …}}``."""
+    assert isinstance(error, HTTPException)
+    detail = error.detail if isinstance(error.detail, dict) else {"message": str(error.detail)}
+    return JSONResponse({"error": detail}, status_code=error.status_code, headers=error.headers)
+
+
 def create_app(twin: Twin, *, token: str | None = None) -> FastAPI:
     """The API over one loaded twin. With a `token`, every request must carry it."""
     app = FastAPI(title="twin", docs_url=None, redoc_url=None, openapi_url=None)
-    busy = threading.Lock()  # one reply at a time: one model, one vault connection
-
-    def authorised(authorization: Annotated[str | None, Header()] = None) -> None:
-        if token is None:
-            return
-        scheme, _, given = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip(), token):
-            raise HTTPException(
-                status_code=401,
-                detail={
-                    "message": "missing or wrong bearer token",
-                    "type": "invalid_request_error",
-                },
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-
-    Authorised = Depends(authorised)
-
-    @app.exception_handler(HTTPException)
-    def openai_error(request: Any, error: HTTPException) -> JSONResponse:
-        detail = error.detail if isinstance(error.detail, dict) else {"message": str(error.detail)}
-        return JSONResponse({"error": detail}, status_code=error.status_code, headers=error.headers)
-
-    @app.get("/v1/models", dependencies=[Authorised])
-    def models() -> dict[str, Any]:
-        return {
-            "object": "list",
-            "data": [{"id": twin.engine.name, "object": "model", "created": 0, "owned_by": "you"}],
-        }
-
-    @app.post("/v1/chat/completions", dependencies=[Authorised], response_model=None)
-    def chat_completions(request: ChatRequest) -> dict[str, Any] | StreamingResponse:
-        conversation: list[ChatTurn] = [
-            {"role": m.role, "content": m.text()} for m in request.messages
-        ]
-        settings = _settings(request, twin.settings)
-        ident = f"chatcmpl-{uuid.uuid4().hex[:24]}"
-        created = int(time.time())
-        model = twin.engine.name
-        if not request.stream:
-            with busy:
-                reply = twin.ask(conversation, settings)
-            return {
-                "id": ident,
-                "object": "chat.completion",
-                "created": created,
-                "model": model,
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": reply.text},
-                        "finish_reason": "stop",
-                    }
-                ],
-                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-                "twin": reply.describe(),
-            }
-
-        def events() -> Iterator[str]:
-            with busy:
-                _, pieces = twin.respond(conversation, settings)
-                yield _chunk(ident, created, model, {"role": "assistant", "content": ""}, None)
-                for piece in pieces:
-                    yield _chunk(ident, created, model, {"content": piece}, None)
-                yield _chunk(ident, created, model, {}, "stop")
-                yield "data: [DONE]\n\n"
-
-        return StreamingResponse(events(), media_type="text/event-stream")
-
+    app.state.twin = twin
+    app.state.token = token
+    app.state.busy = threading.Lock()  # one reply at a time: one model, one vault connection
+    app.add_exception_handler(HTTPException, openai_error)
+    app.include_router(router)
     return app
 
 
