@@ -45,6 +45,7 @@ import numpy as np
 from twin.memory.embeddings import Embeds
 from twin.memory.recall import STOPWORDS, Passage
 from twin.persona.persona import Persona
+from twin.persona.prompt import ABSTAIN
 
 SUPPORT_SIMILARITY = 0.6
 """Cosine similarity from which a source sentence supports a claim."""
@@ -52,7 +53,6 @@ SUPPORT_OVERLAP = 0.6
 """Share of a claim's content words that, found in one source, support it."""
 LEAK_WORDS = 8
 """Consecutive words of a private entry that may never appear in a reply."""
-ABSTAIN = "I don't remember."
 KEEP_PRIVATE = "I'd rather keep that private."
 
 _FIRST_PERSON_TEXT = "i i'm im i've ive i'd i'll me my mine myself we we're we've our ours us"
@@ -321,7 +321,8 @@ def leans_on_previous(sentence: str) -> bool:
 
 def abstention_in_style(lowercase_share: float | None) -> str:
     """ "I don't remember." as the person would write it."""
-    return "i don't remember" if lowercase_share is not None and lowercase_share > 0.5 else ABSTAIN
+    lowercase = lowercase_share is not None and lowercase_share > 0.5
+    return ABSTAIN.lower().rstrip(".") if lowercase else ABSTAIN
 
 
 @dataclass

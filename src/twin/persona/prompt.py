@@ -17,9 +17,11 @@ from twin.records import ChatTurn
 
 MEMORY_HEADER = "What you remember (from your own journal and notes):"
 NO_MEMORY = "What you remember: nothing about this."
+ABSTAIN = "I don't remember."
+"""What the twin says when nothing it knows answers: the one spelling, in prompts and guards."""
 RULE = (
     "Reply as yourself, in your own voice, in a few sentences. Say only what the facts and "
-    "memories above support; if they don't say, answer \"I don't remember.\""
+    f'memories above support; if they don\'t say, answer "{ABSTAIN}"'
 )
 MAX_PASSAGE_CHARS = 700
 """A longer passage is cut in the prompt; the small models have short context windows."""
