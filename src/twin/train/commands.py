@@ -78,6 +78,10 @@ def train(
     if preferences:
         _train_preferences(state)
         return
+    sealer = None  # without a vault, only a dataset made by hand can be trained on
+    if state.home.vault.exists():
+        with state.open_vault() as vault:
+            sealer = vault.sealer  # datasets are sealed: the run opens them in memory
     request = TrainRequest(
         dataset=dataset,
         base=base,
@@ -85,6 +89,7 @@ def train(
         resume=resume,
         run_id=run_id,
         continue_training=continue_training,
+        sealer=sealer,
     )
     run = run_training(state.home, request)
     if run.status == "completed":

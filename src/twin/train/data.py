@@ -11,6 +11,7 @@ attending to one another and no compute is spent on padding.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import random
 from collections.abc import Iterable, Sequence
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from twin.errors import TwinError
 from twin.home import Home
 from twin.records import ChatTurn
+from twin.vault.sealed import SUFFIX, Sealer
 
 if TYPE_CHECKING:
     from twin.train.runs import Run
@@ -51,53 +53,72 @@ class Row:
     position_ids: list[int]
 
 
+def _train_file(folder: Path) -> Path | None:
+    """The training file of a dataset folder: sealed (built by twin) or plain (made by hand)."""
+    for name in ("train.jsonl" + SUFFIX, "train.jsonl"):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
 def dataset_dir(home: Home, name: str | None) -> Path:
     """The dataset folder `name`, or the newest one when `name` is None."""
     if name is not None:
         folder = home.datasets / name
-        if not (folder / "train.jsonl").is_file():
+        if _train_file(folder) is None:
             raise TwinError(f"no dataset named {name!r} (looked for {folder / 'train.jsonl'})")
         return folder
     found = (
-        [p.parent for p in home.datasets.glob("*/train.jsonl")] if home.datasets.is_dir() else []
+        [p for p in home.datasets.iterdir() if p.is_dir() and _train_file(p) is not None]
+        if home.datasets.is_dir()
+        else []
     )
     if not found:
         raise TwinError("no dataset yet: build one first with `twin dataset build`")
-    return max(found, key=lambda folder: (folder / "train.jsonl").stat().st_mtime)
+    return max(found, key=lambda folder: (_train_file(folder) or folder).stat().st_mtime)
 
 
-def dataset_hash(folder: Path) -> str:
-    """SHA-256 over the bytes of the dataset's train and validation files."""
+def dataset_bytes(path: Path, sealer: Sealer | None) -> bytes | None:
+    """A dataset file's contents: opened in memory when sealed, read when plain; None if absent."""
+    sealed = path.with_name(path.name + SUFFIX)
+    if sealed.is_file():
+        if sealer is None:
+            raise TwinError(f"{sealed}: sealed; unlock the vault to read it")
+        return sealer.open_bytes(sealed, f"datasets/{path.parent.name}/{path.name}")
+    return path.read_bytes() if path.is_file() else None
+
+
+def dataset_hash(folder: Path, sealer: Sealer | None = None) -> str:
+    """SHA-256 over the contents of the dataset's train and validation files."""
     digest = hashlib.sha256()
     for name in ("train.jsonl", "val.jsonl"):
-        path = folder / name
         digest.update(name.encode() + b"\0")
-        if path.is_file():
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
+        digest.update(dataset_bytes(folder / name, sealer) or b"")
     return digest.hexdigest()
 
 
-def conversation_ids(folder: Path, parent: Run | None = None) -> list[int]:
+def conversation_ids(
+    folder: Path, parent: Run | None = None, sealer: Sealer | None = None
+) -> list[int]:
     """The vault conversations a dataset (and the run it continues) came from.
 
     Read from the builder's ``stats.json``; a dataset made by hand has none to report.
     """
     try:
-        stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
+        stats = json.loads(dataset_bytes(folder / "stats.json", sealer) or b"{}")
         ids = {int(i) for i in stats.get("conversation_ids", [])}
     except (OSError, ValueError, TypeError):
         ids = set()
     return sorted(ids | set(parent.conversation_ids if parent else ()))
 
 
-def read_conversations(path: Path) -> list[list[ChatTurn]]:
-    """The conversations in a JSONL file; a missing file holds none."""
-    if not path.is_file():
+def read_conversations(path: Path, sealer: Sealer | None = None) -> list[list[ChatTurn]]:
+    """The conversations in a JSONL file (sealed or plain); a missing file holds none."""
+    contents = dataset_bytes(path, sealer)
+    if contents is None:
         return []
     conversations: list[list[ChatTurn]] = []
-    with path.open(encoding="utf-8") as handle:
+    with io.StringIO(contents.decode("utf-8"), newline="\n") as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
                 continue

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from twin.atomic import write_text
 from twin.errors import TwinError
 from twin.home import Home
 from twin.models.registry import resolve_model
@@ -28,6 +29,7 @@ from twin.train.estimate import estimate, refuse_if_too_big
 from twin.train.loop import StepHook, StopReason, Trainer, say, stop_on_interrupt
 from twin.train.presets import TrainConfig, preset
 from twin.train.runs import Run, get_run, latest_good_run, latest_unfinished_run, new_run, now
+from twin.vault.sealed import Sealer
 
 
 @dataclass
@@ -43,6 +45,8 @@ class TrainRequest:
     run_id: str | None = None
     continue_training: bool = False
     """Start from the latest completed run's adapter and train on examples added since."""
+    sealer: Sealer | None = None
+    """Opens sealed datasets and seals what the run writes (from the unlocked vault)."""
 
 
 def _load_base(base_dir: Path, config: TrainConfig) -> Any:
@@ -146,7 +150,7 @@ def _plan(home: Home, request: TrainRequest) -> _Plan:
         if run.status == "completed" or not run.checkpoint.is_file():
             raise TwinError(f"run {run.id} has no checkpoint to resume from ({run.status})")
         folder = home.datasets / run.dataset
-        if not folder.is_dir() or data.dataset_hash(folder) != run.dataset_hash:
+        if not folder.is_dir() or data.dataset_hash(folder, request.sealer) != run.dataset_hash:
             raise TwinError(f"dataset {run.dataset!r} changed since run {run.id} began")
         return _Plan(
             config=TrainConfig.from_json(run.config),
@@ -170,17 +174,17 @@ def _plan(home: Home, request: TrainRequest) -> _Plan:
 
 
 def _rows(
-    plan: _Plan, tokenizer: Any
+    plan: _Plan, tokenizer: Any, sealer: Sealer | None
 ) -> tuple[list[data.TokenizedExample], list[data.Row], list[data.Row]]:
     """The training examples, the rows they pack into, and the packed validation rows."""
     seq_len = plan.config.seq_len
-    conversations = data.read_conversations(plan.folder / "train.jsonl")
+    conversations = data.read_conversations(plan.folder / "train.jsonl", sealer)
     if plan.parent is not None:
         conversations = _examples_for_continue(plan.parent, conversations, plan.config.seed)
     examples = data.tokenize_all(tokenizer, conversations, seq_len)
     if not examples:
         raise TwinError(f"{plan.folder / 'train.jsonl'}: no assistant turn to learn from")
-    held_out = data.read_conversations(plan.folder / "val.jsonl")
+    held_out = data.read_conversations(plan.folder / "val.jsonl", sealer)
     val_rows = data.pack(data.tokenize_all(tokenizer, held_out, seq_len), seq_len)
     return examples, data.pack(examples, seq_len), val_rows
 
@@ -204,7 +208,7 @@ def train(
     pad_id = tokenizer.pad_token_id
     if pad_id is None:
         pad_id = tokenizer.eos_token_id
-    examples, rows, val_rows = _rows(plan, tokenizer)
+    examples, rows, val_rows = _rows(plan, tokenizer, request.sealer)
     steps_per_epoch = math.ceil(len(rows) / config.batch_size)
     total_steps = min(steps_per_epoch * config.epochs, config.max_steps or sys.maxsize)
     done = plan.checkpoint["step"] if plan.checkpoint else 0
@@ -227,14 +231,14 @@ def train(
             base=plan.base_name,
             base_dir=str(plan.base_dir),
             dataset=plan.folder.name,
-            dataset_hash=data.dataset_hash(plan.folder),
+            dataset_hash=data.dataset_hash(plan.folder, request.sealer),
             config=config.to_json(),
             parent=plan.parent.id if plan.parent else None,
-            conversation_ids=data.conversation_ids(plan.folder, plan.parent),
+            conversation_ids=data.conversation_ids(plan.folder, plan.parent, request.sealer),
             examples=len(examples),
         )
         seen = _seen(plan.parent) | {example.key for example in examples}
-        run.seen_examples.write_text("\n".join(sorted(seen)) + "\n", encoding="utf-8")
+        write_text(run.seen_examples, "\n".join(sorted(seen)) + "\n")
     run.status, run.pid, run.message, run.total_steps = "running", os.getpid(), None, total_steps
     run.save()
 
