@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from twin.atomic import write_text
 from twin.errors import TwinError
 from twin.home import Home
 from twin.models.convert import convert_gguf
@@ -53,10 +54,7 @@ def add_model(home: Home, name: str, source: str) -> Path:
     path = _resolve_source(home, source)
     entries = {entry.name: entry.source for entry in registered(home).values()}
     entries[name] = source
-    home.models.mkdir(parents=True, exist_ok=True)
-    tmp = _registry_path(home).with_suffix(".tmp")
-    tmp.write_text(json.dumps(entries, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, _registry_path(home))
+    write_text(_registry_path(home), json.dumps(entries, indent=2, sort_keys=True) + "\n")
     return path
 
 
