@@ -56,6 +56,29 @@ def read_headline(home: Home, run_id: str) -> dict[str, object] | None:
     return data if isinstance(data, dict) else None
 
 
+def headline_summary(home: Home, run_id: str) -> str:
+    """The headline of a run's latest evaluation in a few words, ``-`` when it has none."""
+    found = read_headline(home, run_id)
+    if not found:
+        return "-"
+    parts = []
+    if isinstance(found.get("perplexity"), float):
+        part = f"ppl {found['perplexity']:.1f}"
+        if isinstance(found.get("base_perplexity"), float):
+            part += f" (base {found['base_perplexity']:.1f})"
+        parts.append(part)
+    for key, label in (("sounds_like_you", "like you"), ("facts_correct", "facts")):
+        value = found.get(key)
+        if isinstance(value, float | int):
+            parts.append(f"{label} {value:.0%}")
+    if isinstance(found.get("leaks"), int):
+        parts.append(f"leaks {found['leaks']}")
+    blind = found.get("blind_test")
+    if isinstance(blind, dict) and isinstance(blind.get("pass_rate"), float | int):
+        parts.append(f"blind {blind['pass_rate']:.0%} of {blind.get('rounds')}")
+    return ", ".join(parts) or "-"
+
+
 def latest_evaluation(vault: Vault, run_id: str | None = None) -> EvalResult | None:
     """The newest evaluation of `run_id` (of any run when None), or None."""
     sql = "SELECT result FROM evaluations"
