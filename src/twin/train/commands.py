@@ -133,13 +133,16 @@ def _loss(value: float | None) -> str:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per run, one per line.")
 @pass_state
 def runs_list(state: State, as_json: bool) -> None:
-    """List every run: id, base model, dataset, status, loss per epoch and tokens per second."""
+    """List every run: id, base model, dataset, status, losses, speed and `twin eval` figures."""
+    from twin.evaluate.store import headline_summary, read_headline
+
     runs = list_runs(state.home)
     if as_json:
         for run in runs:
-            click.echo(json.dumps(run.summary()))
+            evaluation = read_headline(state.home, run.id)
+            click.echo(json.dumps({**run.summary(), "evaluation": evaluation}))
         return
-    table = Table("base", "dataset", "status", "train loss", "val loss", "tokens/s")
+    table = Table("base", "dataset", "status", "train loss", "val loss", "tokens/s", "evaluation")
     table.columns.insert(0, Column("id", no_wrap=True))
     for run in runs:
         table.add_row(
@@ -150,6 +153,7 @@ def runs_list(state: State, as_json: bool) -> None:
             " ".join(_loss(epoch["train_loss"]) for epoch in run.epochs) or "-",
             " ".join(_loss(epoch["val_loss"]) for epoch in run.epochs) or "-",
             f"{run.tokens_per_second:.0f}" if run.tokens_per_second else "-",
+            headline_summary(state.home, run.id),
         )
     console.print(table)
 
