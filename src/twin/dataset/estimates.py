@@ -1,9 +1,8 @@
 """Rough costs of training on a dataset, labelled as estimates: nothing is measured at build time.
 
-Local speed: LoRA fine-tuning of the default 135M-parameter model does about six floating-point
-operations per parameter per token (forward and backward), about 0.8 GFLOP a token; one CPU core
-sustains about 20 GFLOP/s in practice, so about 25 training tokens per second per core. Treat the
-result as the order of magnitude it is; the trainer reports real speed.
+Local speed: the speed model the trainer itself uses (`twin.models.speed`), for the default
+model with the CPU preset and an assumed matrix speed per core; the trainer measures the
+machine before it starts and reports real speed as it goes.
 
 Cloud price: informational only (twin never sends your data anywhere). OpenAI's published rate
 for fine-tuning gpt-4o-mini-2024-07-18 is $3.00 per million training tokens (price list as
@@ -14,8 +13,8 @@ from __future__ import annotations
 
 import os
 
-LOCAL_TOKENS_PER_SECOND_PER_CORE = 25.0
-"""Estimated training tokens per second per CPU core for the default 135M model (see above)."""
+from twin.models.speed import default_cpu_tokens_per_second
+
 CLOUD_SERVICE = "OpenAI fine-tuning, gpt-4o-mini-2024-07-18"
 CLOUD_USD_PER_MILLION_TOKENS = 3.00
 CLOUD_RATE_DATE = "2024-07"
@@ -27,7 +26,7 @@ EPOCHS = 3
 def estimates(train_tokens: int, cores: int | None = None) -> dict[str, object]:
     """Local training time and the informational cloud price for `train_tokens`."""
     cores = cores or os.cpu_count() or 1
-    per_second = LOCAL_TOKENS_PER_SECOND_PER_CORE * cores
+    per_second = default_cpu_tokens_per_second(cores)
     local_seconds = train_tokens * EPOCHS / per_second
     price = train_tokens * EPOCHS / 1_000_000 * CLOUD_USD_PER_MILLION_TOKENS
     return {
@@ -36,8 +35,8 @@ def estimates(train_tokens: int, cores: int | None = None) -> dict[str, object]:
         "local_tokens_per_second": per_second,
         "local_training_hours": round(local_seconds / 3600, 2),
         "local_basis": (
-            f"estimate: {LOCAL_TOKENS_PER_SECOND_PER_CORE:g} tokens/s per CPU core for the "
-            f"default 135M model, {cores} cores, {EPOCHS} epochs; not measured"
+            f"estimate: {per_second:.0f} tokens/s for the default 135M model with the CPU preset "
+            f"on {cores} cores, {EPOCHS} epochs; not measured"
         ),
         "cloud_usd": round(price, 2),
         "cloud_basis": (

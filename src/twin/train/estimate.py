@@ -7,12 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from twin.errors import TwinError
+from twin.models.speed import training_seconds
 from twin.train.presets import TrainConfig
 
 GIB = 1 << 30
-EFFICIENCY = 0.7
-"""Share of the measured matrix speed a LoRA step reaches; measured on the default model with
-the CPU preset (501 tokens/s where a 512x512 product ran at 187 GFLOP/s, two cores)."""
 
 
 @dataclass(frozen=True)
@@ -80,9 +78,7 @@ def estimate(
 ) -> Estimate:
     """Estimated time and peak memory to train `steps` steps over `tokens` tokens in all.
 
-    Compute: 2 floating point operations per weight per token forward, and 2 more backward
-    through the adapted top layers only (the embedding table is a lookup and costs nothing),
-    at `EFFICIENCY` times the device's measured matrix speed.
+    Compute: `twin.models.speed`, at the matrix speed measured on the device now.
     Memory: the weights, and per token of a batch the activations each layer keeps for the
     backward pass.
     """
@@ -100,7 +96,7 @@ def estimate(
     vocab = int(getattr(model_config, "vocab_size", 0))
     body = max(parameters - vocab * hidden, parameters // 2)
     adapted = min(config.top_layers or layers, layers) / layers
-    seconds = (2 + 2 * adapted) * body * tokens / (measured_flops(config.device) * EFFICIENCY)
+    seconds = training_seconds(tokens, measured_flops(config.device), body, adapted)
     limit = (config.max_minutes or 0) * 60
     limited = 0 < limit < seconds
     if limited:
