@@ -36,6 +36,7 @@ DEFAULT_PLUGINS = (
     "twin.train.commands",
     "twin.evaluate.store",
     "twin.evaluate.commands",
+    "twin.hub.commands",
 )
 """twin's own plugins: modules with ``@hookimpl`` functions, loaded like any other plugin."""
 

@@ -259,3 +259,60 @@ def m101_eval_results(db: Connection) -> None:
         CREATE INDEX blind_picks_run ON blind_picks(run_id, id);
         """,
     )
+
+
+@migration
+def m301_hub_jobs_devices_activity(db: Connection) -> None:
+    """The hub's background jobs, paired devices, activity events and chat conversations."""
+    execute_script(
+        db,
+        """
+        CREATE TABLE hub_jobs (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,             -- 'import', 'dataset', 'train', 'evaluate'
+            status TEXT NOT NULL,           -- queued, running, done, failed, cancelled, interrupted
+            params TEXT NOT NULL DEFAULT '{}',
+            progress TEXT NOT NULL DEFAULT '{}',
+            outcome TEXT NOT NULL DEFAULT '',
+            cancel INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            finished_at TEXT
+        );
+        CREATE INDEX hub_jobs_kind ON hub_jobs(kind, status);
+        CREATE TABLE hub_devices (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            token_sha256 TEXT NOT NULL UNIQUE,
+            paired_at TEXT NOT NULL,
+            last_seen TEXT,
+            revoked_at TEXT
+        );
+        CREATE TABLE hub_activity (
+            id INTEGER PRIMARY KEY,
+            bucket TEXT NOT NULL,
+            device_id INTEGER REFERENCES hub_devices(id) ON DELETE SET NULL,
+            import_id INTEGER REFERENCES imports(id) ON DELETE CASCADE,
+            started_at TEXT NOT NULL,       -- ISO 8601, UTC
+            duration REAL NOT NULL DEFAULT 0,
+            data TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX hub_activity_bucket ON hub_activity(bucket, started_at);
+        CREATE TABLE hub_buckets (
+            name TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            client TEXT NOT NULL,
+            hostname TEXT NOT NULL,
+            device_id INTEGER REFERENCES hub_devices(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE hub_chat_turns (
+            id INTEGER PRIMARY KEY,
+            chat TEXT NOT NULL,             -- one conversation with the twin
+            role TEXT NOT NULL,
+            content TEXT NOT NULL,
+            details TEXT NOT NULL DEFAULT '{}',  -- passages and guard verdicts of a reply
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX hub_chat_turns_chat ON hub_chat_turns(chat, id);
+        """,
+    )
