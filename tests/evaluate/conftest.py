@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSPHRASE
-from tests.models.tiny import build_model
+from tests.tiny import build_model
 from twin.home import Home
 from twin.memory.embeddings import Embedder, default_embedder
 from twin.memory.store import add_journal_entry, import_notes

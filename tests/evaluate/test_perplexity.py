@@ -32,3 +32,15 @@ def test_trained_twin_has_lower_perplexity_than_its_base_on_held_out_lines(
 def test_only_the_last_reply_is_scored() -> None:
     labels = [IGNORE, 5, 6, IGNORE, IGNORE, 7, 8, IGNORE]
     assert reply_labels(labels) == [IGNORE] * 5 + [7, 8, IGNORE]
+
+
+def test_examples_the_run_trained_on_are_never_counted_as_held_out(
+    vault: Vault, trained_run: Run, dataset: Path
+) -> None:
+    from twin.evaluate.heldout import HeldOut, conversations
+    from twin.evaluate.run import unseen
+
+    trained = conversations(vault, "chats", "train.jsonl")[0]
+    leaked = HeldOut(trained[:-1], trained[-1]["content"], "with Ana on WhatsApp")
+    really = held_out(vault, "chats")
+    assert unseen([leaked, *really], trained_run) == really

@@ -34,6 +34,11 @@ class HeldOut:
     topic: str
     """The conversation it comes from, in the dataset's words (``with <PERSON_1> on WhatsApp``)."""
 
+    @property
+    def messages(self) -> list[ChatTurn]:
+        """The whole example, the real reply last, as the dataset holds it."""
+        return [*self.context, {"role": "assistant", "content": self.reply}]
+
 
 def topic_of(messages: list[ChatTurn]) -> str:
     """Where a conversation takes place, from the dataset's persona line."""

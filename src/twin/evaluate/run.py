@@ -30,6 +30,7 @@ from twin.evaluate.store import save_evaluation, write_headline
 from twin.evaluate.style import distance, halves, profile
 from twin.home import Home
 from twin.memory.embeddings import Embeds, default_embedder
+from twin.train.data import example_key
 from twin.train.runs import Run, get_run, latest_good_run
 from twin.vault.vault import Vault
 
@@ -51,7 +52,7 @@ class Sizes:
 
 
 QUICK = Sizes(replies=8, facts=8, unanswerable=4, fit=40)
-FULL = Sizes(replies=40, facts=30, unanswerable=10, fit=400)
+FULL = Sizes(replies=24, facts=16, unanswerable=6, fit=400)
 
 
 @dataclass
@@ -81,6 +82,24 @@ def _dataset(vault: Vault, run: Run | None, name: str | None) -> str:
             "its held-out replies are gone, so it cannot be evaluated"
         )
     return run.dataset
+
+
+def unseen(examples: list[HeldOut], run: Run | None) -> list[HeldOut]:
+    """The held-out examples the run (and the runs it continued from) never trained on.
+
+    A dataset rebuilt after training can move examples between splits; the run's own list of
+    what it trained on settles it.
+    """
+    if run is None or not run.seen_examples.is_file():
+        return examples
+    seen = set(run.seen_examples.read_text(encoding="utf-8").split())
+    kept = [e for e in examples if example_key(e.messages) not in seen]
+    if not kept:
+        raise TwinError(
+            f"run {run.id} trained on every example of its dataset's validation split: "
+            "nothing is held out (the dataset was rebuilt since); train again, then evaluate"
+        )
+    return kept
 
 
 @contextmanager
@@ -113,14 +132,16 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int], Callable[[], None]
         yield task
 
 
-def _load(home: Home, vault: Vault, run: Run | None, embedder: Embeds) -> list[_Model]:
+def _load(
+    home: Home, vault: Vault, run: Run | None, embedder: Embeds, *, with_twin: bool
+) -> list[_Model]:
     from twin.models.loading import load_model
     from twin.models.registry import resolve_model
     from twin.train.load import load_twin
 
     base_dir = run.base_path(home) if run is not None else resolve_model(home, None)
     loaded = []
-    if run is not None:
+    if run is not None and with_twin:
         model, tokenizer, _ = load_twin(home, run.id)
         loaded.append(("twin", model, tokenizer, run.id))
     model, tokenizer = load_model(base_dir)
@@ -152,31 +173,32 @@ def evaluate(
 ) -> EvalResult:
     """Evaluate run `run_id` (the latest completed run when None) against the base model.
 
-    With `base_only`, or before any run exists, the base model alone is evaluated on
-    `dataset` (the newest when None). The result is stored in the vault and its headline next
-    to the run; an HTML report is written to `report` (or the default place).
+    With `base_only`, or before any run exists, the base model alone is evaluated (the run's
+    base model on its dataset, or before any run the default model on `dataset`, the newest
+    when None) and stored as run ``base``. The result is stored in the vault and its headline
+    next to the run; an HTML report is written to `report` (or the default place).
     """
     started = time.monotonic()
-    run = None
-    if not base_only:
-        run = get_run(home, run_id) if run_id else latest_good_run(home)
-        if run is not None and not run.has_adapter:
-            raise TwinError(f"run {run.id} has no saved adapter yet (status: {run.status})")
-    name = _dataset(vault, run, dataset)
+    run = get_run(home, run_id) if run_id else latest_good_run(home)
+    if run is not None and not run.has_adapter and not base_only:
+        raise TwinError(f"run {run.id} has no saved adapter yet (status: {run.status})")
+    if base_only and dataset is not None:
+        name = _dataset(vault, None, dataset)
+    else:
+        name = _dataset(vault, run, dataset)
     sizes = sizes or (QUICK if quick else FULL)
-    examples = held_out(vault, name)
+    examples = unseen(held_out(vault, name), run)
     chosen = evenly(examples, sizes.replies)
     embedder = embedder or default_embedder()
     persona = None
     with _progress(progress) as task:
-        models = _load(home, vault, run, embedder)
+        loaded = task("loading the twin and its base model", 1)
+        models = _load(home, vault, run, embedder, with_twin=not base_only)
+        loaded()
         persona = models[0].twin.persona
         asked = _questions(vault, persona, sizes)
         seq_len = int(run.config.get("seq_len", 1024)) if run is not None else 1024
-        fit_set = [
-            [*e.context, {"role": "assistant", "content": e.reply}]
-            for e in evenly(examples, sizes.fit)
-        ]
+        fit_set = [e.messages for e in evenly(examples, sizes.fit)]
         fits = {}
         for m in models:
             fits[m.name] = score(
@@ -211,7 +233,7 @@ def evaluate(
     detector = leak_detector(vault, name)
     real = [e.reply for e in chosen]
     result = EvalResult(
-        run_id=run.id if run is not None else BASE,
+        run_id=run.id if run is not None and not base_only else BASE,
         dataset=name,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         quick=quick,
