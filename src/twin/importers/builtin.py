@@ -11,6 +11,7 @@ from twin.importers.instagram import InstagramImporter
 from twin.importers.journal import JournalLines
 from twin.importers.line import LineImporter
 from twin.importers.markdown import MarkdownNotes
+from twin.importers.mbox import MboxImporter
 from twin.importers.messenger import MessengerImporter
 from twin.importers.plaintext import PlainTextNotes
 from twin.importers.sms import SmsBackupImporter
@@ -26,6 +27,7 @@ def register_importers(register: Any) -> None:
     register(WhatsAppImporter())
     register(TelegramImporter())
     register(SmsBackupImporter())
+    register(MboxImporter())
     register(InstagramImporter())  # before Messenger: Messenger takes exports with no hint
     register(MessengerImporter())
     register(ChatGPTImporter())
