@@ -14,8 +14,9 @@ from twin.importers.markdown import MarkdownNotes
 from twin.importers.mbox import MboxImporter
 from twin.importers.messenger import MessengerImporter
 from twin.importers.plaintext import PlainTextNotes
-from twin.importers.sms import SmsBackupImporter
 from twin.importers.signal import SignalImporter
+from twin.importers.slack import SlackImporter
+from twin.importers.sms import SmsBackupImporter
 from twin.importers.telegram import TelegramImporter
 from twin.importers.tiddlywiki import TiddlyWikiNotes
 from twin.importers.whatsapp import WhatsAppImporter
@@ -28,6 +29,7 @@ def register_importers(register: Any) -> None:
     register(TelegramImporter())
     register(SmsBackupImporter())
     register(MboxImporter())
+    register(SlackImporter())
     register(InstagramImporter())  # before Messenger: Messenger takes exports with no hint
     register(MessengerImporter())
     register(ChatGPTImporter())
