@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -14,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from twin.chat.access import DEFAULT_HOST, DEFAULT_PORT, is_loopback, new_token
+from twin.chat.compose import Composer, ServerComposer, base_composer
 from twin.chat.engine import GenerationSettings, load_engine
 from twin.chat.feedback import record_feedback
 from twin.chat.twin import Reply, Twin
@@ -66,6 +68,33 @@ def model_options(command: Callable[..., Any]) -> Callable[..., Any]:
                 help="Context-aware decoding: how much more to trust the recalled passages "
                 "than the model's own guess (0 off, 0.5 the paper's setting; about twice as slow).",
             ),
+            click.option(
+                "--compose",
+                is_flag=True,
+                help="The twin drafts, a composer model writes the reply with the facts of your "
+                "notes (default composer: the base model without your adapter).",
+            ),
+            click.option(
+                "--composer",
+                "composer_url",
+                envvar="TWIN_COMPOSER_URL",
+                metavar="URL",
+                help="With --compose: an OpenAI-compatible server of yours (Ollama, llama.cpp, "
+                "LM Studio), e.g. http://127.0.0.1:11434/v1; on this machine or your home "
+                "network only.",
+            ),
+            click.option(
+                "--composer-model",
+                envvar="TWIN_COMPOSER_MODEL",
+                default="default",
+                show_default=True,
+                help="The model name the composer server knows.",
+            ),
+            click.option(
+                "--composer-anywhere",
+                is_flag=True,
+                help="Allow a composer beyond your home network (the prompt leaves it).",
+            ),
         ]
     ):
         command = option(command)
@@ -83,6 +112,8 @@ class _Session(AbstractContextManager["_Session"]):
             self.vault.close()
             raise
         self.twin = Twin(self.vault, engine, default_embedder())
+        if options["compose"] or options["composer_url"]:
+            self.twin.composer = _composer(state, options)
         shaped = self.twin.default_settings()
         self.twin.settings = GenerationSettings(
             options["max_tokens"] or shaped.max_new_tokens,
@@ -93,6 +124,19 @@ class _Session(AbstractContextManager["_Session"]):
 
     def __exit__(self, *exc: object) -> None:
         self.vault.close()
+
+
+def _composer(state: State, options: dict[str, Any]) -> Composer:
+    if options["composer_url"]:
+        server = ServerComposer(
+            options["composer_url"],
+            options["composer_model"],
+            api_key=os.environ.get("TWIN_COMPOSER_KEY"),
+            anywhere=options["composer_anywhere"],
+        )
+        notes.print(escape(server.notice))
+        return server
+    return base_composer(state.home, options["run_id"], options["model"])
 
 
 def _print_sources(reply: Reply) -> None:

@@ -15,11 +15,12 @@ vague or invented answer to a question of fact never gets through.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from twin.chat.answers import asks_about_the_person, find_answer, question_kind
+from twin.chat.compose import Composer, composer_messages
 from twin.chat.engine import Engine, GenerationSettings
 from twin.chat.guards import (
     DANGLING,
@@ -51,6 +52,9 @@ def recall_query(conversation: Sequence[ChatTurn]) -> str:
             return str(turn["content"])
     return ""
 
+
+Generate = Callable[[list[ChatTurn], list[ChatTurn] | None, GenerationSettings], Iterator[str]]
+"""Turns a prompt (and its plain twin, for context-aware decoding) into the reply's text."""
 
 _END = re.compile(r"[.!?…)\]\"'*]\s*$|[^\w\s,;:-]\s*$")
 """A piece that already ends as a sentence does (punctuation, or an emoji)."""
@@ -91,6 +95,8 @@ class Reply:
     text: str = ""
     raw: str = ""
     """What the model generated, before the guards."""
+    draft: str = ""
+    """With a composer: the twin's own draft the composer rewrote."""
     verdicts: list[Verdict] = field(default_factory=list)
     finished: bool = False
 
@@ -117,6 +123,7 @@ class Twin:
         settings: GenerationSettings | None = None,
         shape: ReplyShape | None = None,
         retries: int = RETRIES,
+        composer: Composer | None = None,
     ) -> None:
         self.vault = vault
         self.engine = engine
@@ -125,6 +132,8 @@ class Twin:
         self.shape = shape if shape is not None else reply_shape(vault)
         self.settings = settings or self.default_settings()
         self.retries = retries
+        self.composer = composer
+        """With one, the twin's model drafts and the composer writes (`twin.chat.compose`)."""
         self.abstain = abstention_in_style(self.shape.lowercase if self.shape else None)
 
     def default_settings(self) -> GenerationSettings:
@@ -149,9 +158,13 @@ class Twin:
         chosen = settings or self.settings
         messages = build_messages(self.persona, passages, conversation)
         plain = build_messages(self.persona, [], conversation) if passages else None
+        if self.composer is not None:
+            generate = self._composed(reply, conversation, messages, plain)
+        else:
+            generate = self._generate
         if question_kind(query) is not None:
-            return reply, self._answered(reply, query, messages, plain, chosen)
-        return reply, self._talk(reply, messages, plain, chosen)
+            return reply, self._answered(reply, query, messages, plain, chosen, generate)
+        return reply, self._talk(reply, messages, plain, chosen, generate)
 
     def ask(
         self, conversation: Sequence[ChatTurn], settings: GenerationSettings | None = None
@@ -177,19 +190,40 @@ class Twin:
             return self.engine.stream(messages, settings, plain=plain)
         return self.engine.stream(messages, settings)
 
+    def _composed(
+        self,
+        reply: Reply,
+        conversation: Sequence[ChatTurn],
+        messages: list[ChatTurn],
+        plain: list[ChatTurn] | None,
+    ) -> Generate:
+        """Generation through the composer: the twin drafts, the composer writes."""
+        composer = self.composer
+        assert composer is not None
+
+        def generate(
+            _messages: list[ChatTurn], _plain: list[ChatTurn] | None, settings: GenerationSettings
+        ) -> Iterator[str]:
+            reply.draft = "".join(self._generate(messages, plain, settings))
+            prompt = composer_messages(self.persona, reply.passages, conversation, reply.draft)
+            return composer.stream(prompt, settings)
+
+        return generate
+
     def _talk(
         self,
         reply: Reply,
         messages: list[ChatTurn],
         plain: list[ChatTurn] | None,
         settings: GenerationSettings,
+        generate: Generate,
     ) -> Iterator[str]:
         """Everyday talk: streamed sentence by sentence, sampled again if nothing stood."""
         for attempt in range(self.retries + 1):
             guards = self._guards(reply.passages)
             if attempt and settings.seed is not None:
                 settings = replace(settings, seed=settings.seed + 1)
-            yield from self._guarded(reply, guards, self._generate(messages, plain, settings))
+            yield from self._guarded(reply, guards, generate(messages, plain, settings))
             if reply.text:
                 break
         yield from self._close(reply, guards)
@@ -201,10 +235,11 @@ class Twin:
         messages: list[ChatTurn],
         plain: list[ChatTurn] | None,
         settings: GenerationSettings,
+        generate: Generate,
     ) -> Iterator[str]:
         """A fact question: the model's supported answer, else the passage's, else abstain."""
         guards = self._guards(reply.passages)
-        for _ in self._guarded(reply, guards, self._generate(messages, plain, settings)):
+        for _ in self._guarded(reply, guards, generate(messages, plain, settings)):
             pass  # held until the whole answer is known
         about_the_person = asks_about_the_person(query)
         # Talk stands when it states no fact at all ("saturday works!" to "when are you
