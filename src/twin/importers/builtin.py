@@ -7,6 +7,7 @@ from typing import Any
 from twin.hookspecs import hookimpl
 from twin.importers.chatgpt import ChatGPTImporter
 from twin.importers.discord import DiscordImporter
+from twin.importers.imessage import IMessageImporter
 from twin.importers.instagram import InstagramImporter
 from twin.importers.journal import JournalLines
 from twin.importers.line import LineImporter
@@ -30,6 +31,7 @@ def register_importers(register: Any) -> None:
     register(SmsBackupImporter())
     register(MboxImporter())
     register(SlackImporter())
+    register(IMessageImporter())
     register(InstagramImporter())  # before Messenger: Messenger takes exports with no hint
     register(MessengerImporter())
     register(ChatGPTImporter())
