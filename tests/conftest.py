@@ -84,3 +84,19 @@ def vault_home(twin: Callable[..., Result], tmp_home: Home) -> Home:
     """A home with an initialised, empty vault."""
     twin("init")
     return tmp_home
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny BPE Llama for training and export (chat tests override it with a word-level one)."""
+    from tests.tiny import build_model
+
+    return build_model(tmp_path_factory.mktemp("tiny") / "tiny-llama")
+
+
+@pytest.fixture
+def dataset(tmp_home: Home) -> Path:
+    """A tiny chat dataset in the test's twin home, as a plain folder."""
+    from tests.tiny import write_dataset
+
+    return write_dataset(tmp_home.datasets / "chats")

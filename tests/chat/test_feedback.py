@@ -75,7 +75,7 @@ def test_chat_good_bad_and_said_reach_the_vault(
 def test_train_preferences_runs_dpo_on_a_chat_correction(
     twin: Callable[..., Result], vault_home: Home, tmp_path: Path
 ) -> None:
-    from tests.models.tiny import build_model, write_dataset
+    from tests.tiny import build_model, write_dataset
     from twin.train.runs import latest_good_run
     from twin.train.training import TrainRequest, train
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.dataset.conftest import Build
+from tests.tiny import build_tokenizer_folder
 from twin.dataset.formats import formats
 from twin.dataset.store import export_dataset
 from twin.vault.vault import Vault
@@ -16,25 +17,6 @@ CHATML = (
     "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
     "{{ message['content'] }}<|im_end|>\n{% endfor %}"
 )
-
-
-def tiny_model(folder: Path, texts: list[str]) -> Path:
-    """A tokenizer folder trained on the fixture text, saved as a PreTrainedTokenizerFast."""
-    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
-
-    tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    trainer = trainers.BpeTrainer(
-        vocab_size=300, special_tokens=["<unk>", "<|im_start|>", "<|im_end|>"]
-    )
-    tokenizer.train_from_iterator(texts, trainer)
-    fast = PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer, unk_token="<unk>", eos_token="<|im_end|>"
-    )
-    fast.chat_template = CHATML.replace("<|im_start|>", "[[").replace("<|im_end|>", "]]")
-    fast.save_pretrained(folder)
-    return folder
 
 
 @pytest.mark.parametrize("name", tuple(formats()))
@@ -65,7 +47,8 @@ def test_chatml_uses_the_model_template_and_tokenizer(
     imported: Vault, build: Build, tmp_path: Path
 ) -> None:
     texts = [row[0] for row in imported.db.execute("SELECT text FROM messages")]
-    model = tiny_model(tmp_path / "tiny-model", texts)
+    template = CHATML.replace("<|im_start|>", "[[").replace("<|im_end|>", "]]")
+    model = build_tokenizer_folder(tmp_path / "tiny-model", texts, template)
     result = build(format="chatml", model=model)
     first = result["train"][0]["text"]
     assert first.startswith("[[system\nYou are Sam")

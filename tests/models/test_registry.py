@@ -69,7 +69,7 @@ def test_models_add_registers_a_name(
 
 @pytest.mark.slow
 def test_the_default_model_converts_and_trains_a_few_steps(tmp_home: Home) -> None:
-    from tests.models.tiny import write_dataset
+    from tests.tiny import write_dataset
     from twin.train.training import TrainRequest, train
 
     started = time.monotonic()

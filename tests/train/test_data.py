@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.models.tiny import build_tokenizer, write_dataset
+from tests.tiny import build_tokenizer, write_dataset
 from twin.errors import TwinError
 from twin.home import Home
 from twin.train import data

@@ -11,7 +11,7 @@ import torch
 from click.testing import Result
 from safetensors.torch import load_file
 
-from tests.models.tiny import write_dataset
+from tests.tiny import write_dataset
 from twin.atomic import write_file
 from twin.errors import TwinError
 from twin.home import Home

@@ -1,4 +1,12 @@
-"""A tiny randomly initialised Llama model and a tiny chat dataset, built in seconds for tests."""
+"""The tiny models every test uses: randomly initialised 2-layer Llamas built in seconds.
+
+- `build_model`: a byte-level BPE tokenizer, grouped-query attention and larger weights, for
+  training, export and conversion tests (the q/k permutation visibly changes the logits).
+- `build_chat_model`: a word-level tokenizer, for chat, guards and the server, whose replies
+  are whole words.
+- `build_tokenizer_folder`: a tokenizer alone, for counting tokens and chat templates.
+And `write_dataset`, a tiny chat dataset with a learnable reply.
+"""
 
 from __future__ import annotations
 
@@ -104,4 +112,76 @@ def build_model(folder: Path, seed: int = 0) -> Path:
                 parameter.normal_(0, 0.2)
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)  # type: ignore[attr-defined]
+    return folder
+
+
+WORD_CHAT_TEMPLATE = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
+    "{{ message['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+_WORD_TEXT = (
+    "hello hi yes no the a cat cello music walk rain sun today tomorrow good fine okay "
+    "and or but so then maybe sure thanks . , ! ?"
+)
+CHAT_WORDS = _WORD_TEXT.split()
+
+
+def build_chat_model(folder: Path) -> Path:
+    """Save a 2-layer Llama with a word-level tokenizer and a ChatML template to `folder`.
+
+    Whole words in, whole words out: what chat, its guards and the server read as sentences.
+    """
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    specials = ["<unk>", "<pad>", "<|im_start|>", "<|im_end|>"]
+    vocab = {token: number for number, token in enumerate(specials + CHAT_WORDS)}
+    core = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    core.decoder = decoders.WordPiece(prefix="##")  # joins words with spaces
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=core,
+        unk_token="<unk>",
+        pad_token="<pad>",
+        bos_token="<|im_start|>",
+        eos_token="<|im_end|>",
+    )
+    tokenizer.chat_template = WORD_CHAT_TEMPLATE
+    config = LlamaConfig(
+        vocab_size=len(vocab),
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=4,
+        max_position_embeddings=2048,
+        bos_token_id=vocab["<|im_start|>"],
+        eos_token_id=vocab["<|im_end|>"],
+        pad_token_id=vocab["<pad>"],
+    )
+    import torch
+
+    torch.manual_seed(0)
+    LlamaForCausalLM(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def build_tokenizer_folder(folder: Path, texts: list[str], template: str) -> Path:
+    """A tokenizer folder trained on the fixture text, saved as a PreTrainedTokenizerFast."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=300, special_tokens=["<unk>", "<|im_start|>", "<|im_end|>"]
+    )
+    tokenizer.train_from_iterator(texts, trainer)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer, unk_token="<unk>", eos_token="<|im_end|>"
+    )
+    fast.chat_template = template
+    fast.save_pretrained(folder)
     return folder
