@@ -144,6 +144,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--options", default="", help="key=value,... for GenerationSettings")
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--compose", action="store_true", help="with the base model as composer")
     args = parser.parse_args()
 
     from dataclasses import replace
@@ -167,6 +168,10 @@ def main() -> None:
         kind = type(current) if current is not None else float
         settings = replace(settings, **{key: kind(value)})
     twin.settings = settings
+    if args.compose:
+        from twin.chat.compose import base_composer
+
+        twin.composer = base_composer(home)
 
     def ask(text: str) -> str:
         return twin.ask([{"role": "user", "content": text}]).text

@@ -243,3 +243,43 @@ def show_lists_command(state: State) -> None:
 def register_commands(cli: click.Group) -> None:
     """Add `twin dataset` to the `twin` group."""
     cli.add_command(dataset)
+
+
+@dataset.command(name="expand")
+@click.option("--count", type=int, default=20, show_default=True, help="Openers in this round.")
+@click.option("--seed", type=int, help="Fix which openers come up.")
+@click.option("--model", type=click.Path(path_type=Path, exists=True), help="A model folder.")
+@click.option("--run", "run_id", help="Draft with this training run [default: the latest].")
+@pass_state
+def expand_command(
+    state: State, count: int, seed: int | None, model: Path | None, run_id: str | None
+) -> None:
+    """Grow a small dataset: accept, edit or reject your twin's drafts to everyday openers.
+
+    Accepted and edited replies become training examples in your voice, rejected ones
+    preference pairs (`twin train --preferences`). Openers already judged don't come back.
+    """
+    from twin.chat.engine import load_engine
+    from twin.chat.expand import Decision, expand
+    from twin.chat.twin import Twin
+    from twin.memory.embeddings import default_embedder
+
+    def decide(opener: str, draft: str) -> Decision:
+        click.echo(f"\nthem> {opener}\ntwin> {draft}")
+        choice = click.prompt(
+            "[a]ccept, [e]dit, [r]eject, [s]kip, [q]uit",
+            type=click.Choice(["a", "e", "r", "s", "q"]),
+            show_choices=False,
+        )
+        if choice == "e":
+            return "edit", click.prompt("you would say")
+        action = {"a": "accept", "r": "reject", "s": "skip", "q": "stop"}[choice]
+        return action, None  # type: ignore[return-value]
+
+    with state.open_vault() as vault:
+        twin = Twin(vault, load_engine(state.home, model, run_id), default_embedder())
+        done = expand(twin, decide, count=count, seed=seed)
+    click.echo(
+        f"{done.accepted} accepted, {done.edited} edited, {done.rejected} rejected, "
+        f"{done.skipped} skipped; kept in the vault as feedback."
+    )
