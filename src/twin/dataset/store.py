@@ -19,7 +19,7 @@ from twin.errors import TwinError
 from twin.home import Home
 from twin.hookspecs import hookimpl
 from twin.vault.forget import Forgotten
-from twin.vault.sealed import SUFFIX, Sealer
+from twin.vault.sealed import SUFFIX
 from twin.vault.vault import Vault
 
 EXPORTED = ("train.jsonl", "val.jsonl", "notes.jsonl", "card.md", "stats.json", "lengths.png")
@@ -36,10 +36,19 @@ def sealed_path(folder: Path, file: str) -> Path:
     return folder / (file + SUFFIX)
 
 
+def _finish_interrupted_swaps(home: Home) -> None:
+    """Put back a dataset whose replacement was cut short between its two renames."""
+    for old in home.datasets.glob(".*.old"):
+        name = old.name[1 : -len(".old")]
+        if old.is_dir() and not (home.datasets / name).exists():
+            old.rename(home.datasets / name)
+
+
 def dataset_names(home: Home) -> list[str]:
     """Every built dataset, by name."""
     if not home.datasets.is_dir():
         return []
+    _finish_interrupted_swaps(home)
     return sorted(
         path.name
         for path in home.datasets.iterdir()
@@ -51,6 +60,8 @@ def dataset_names(home: Home) -> list[str]:
 
 def _folder(home: Home, name: str) -> Path:
     folder = home.datasets / check_name(name)
+    if home.datasets.is_dir():
+        _finish_interrupted_swaps(home)
     if not sealed_path(folder, "stats.json").is_file():
         known = ", ".join(dataset_names(home)) or "none yet"
         raise TwinError(f"no dataset named {name!r} (datasets: {known})")
@@ -145,7 +156,12 @@ def unsealed_files(home: Home) -> list[Path]:
     if not home.datasets.is_dir():
         return []
     return sorted(
-        path for path in home.datasets.rglob("*") if path.is_file() and path.suffix != SUFFIX
+        path
+        for path in home.datasets.rglob("*")
+        if path.is_file()
+        and path.suffix != SUFFIX
+        # a build cut short leaves its staging folder: its files are sealed streams too
+        and not any(part.startswith(".") for part in path.relative_to(home.datasets).parts)
     )
 
 

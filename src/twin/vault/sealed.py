@@ -200,11 +200,16 @@ class Sealer:
 
 
 def sealed_files(root: Path) -> list[Path]:
-    """Every sealed file under `root`, in a stable order."""
+    """Every sealed file under `root`, in a stable order.
+
+    Hidden folders are left out: they hold work cut short (a build's staging folder, a
+    passphrase change's copies), thrown away or finished by the next run.
+    """
     if not root.is_dir():
         return []
     found = []
-    for folder, _, names in os.walk(root):
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [name for name in dirs if not name.startswith(".")]
         found += [Path(folder) / name for name in names if name.endswith(SUFFIX)]
     return sorted(found)
 

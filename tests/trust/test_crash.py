@@ -1,0 +1,139 @@
+"""Killed at any moment (SIGKILL), a build, a forget or a passphrase change leaves the old state
+or the new one, never something between, and `twin check` finds nothing wrong."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+import pytest
+from click.testing import Result
+
+from tests.vault.helpers import ANN, BO
+from twin.home import Home
+
+Twin = Callable[..., Result]
+KILLS = 20
+
+
+def start(home: Home, *args: str, passphrase: str = "test passphrase") -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "TWIN_HOME": str(home.path),
+        "TWIN_PASSPHRASE": passphrase,
+        "TWIN_NEW_PASSPHRASE": "the new one",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "twin", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def kill_at_random(home: Home, args: list[str], seed: int, check: Callable[[], None]) -> None:
+    """Run `twin ARGS` to the end once to time it, then SIGKILL it KILLS times, checking each."""
+    began = time.monotonic()
+    assert start(home, *args).wait(timeout=120) == 0
+    took = time.monotonic() - began
+    rng = random.Random(seed)
+    for _ in range(KILLS):
+        process = start(home, *args)
+        moment = rng.uniform(0.2 * took, took)
+        try:
+            process.wait(timeout=moment)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=30)
+        check()
+
+
+@pytest.fixture
+def filled(twin: Twin, vault_home: Home) -> Home:
+    twin("import", str(ANN), "--me", "Sam")
+    twin("import", str(BO), "--me", "Sam")
+    twin("journal", "add", "A note about the cello.")
+    twin("dataset", "build", "--name", "mine", "--context", "8")
+    return vault_home
+
+
+def test_killed_dataset_build_leaves_old_or_new(twin: Twin, filled: Home) -> None:
+    def state() -> None:
+        stats = json.loads(twin("dataset", "show", "mine", "--json").output)
+        assert stats["options"]["context"] in (8, 2)
+        assert "All is well" in twin("check").output
+
+    kill_at_random(filled, ["dataset", "build", "--name", "mine", "--context", "2"], 1, state)
+
+
+def test_killed_forget_leaves_old_or_new(twin: Twin, filled: Home) -> None:
+    before = json.loads(twin("stats", "--json").output)
+
+    def state() -> None:
+        now = json.loads(twin("stats", "--json").output)
+        if now != before:
+            assert now["messages"] < before["messages"]
+            assert "mine" not in twin("dataset", "list").output
+        assert "All is well" in twin("check").output
+
+    kill_at_random(filled, ["forget", "--contact", "Bo", "--yes"], 2, state)
+
+
+def test_killed_passphrase_change_leaves_one_working_passphrase(
+    twin: Twin, filled: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stats = twin("stats", "--json").output
+    card = twin("dataset", "show", "mine").output
+    current = ["test passphrase"]
+
+    def state() -> None:
+        opened = []
+        for phrase in ("test passphrase", "the new one"):
+            monkeypatch.setenv("TWIN_PASSPHRASE", phrase)
+            result = twin("stats", "--json", ok=False)
+            if result.exit_code == 0:
+                opened.append(phrase)
+                assert result.output == stats
+                assert twin("dataset", "show", "mine").output == card
+                assert "All is well" in twin("check").output
+        assert len(opened) == 1, opened
+        current[0] = opened[0]
+
+    def change_back_and_forth(seed: int) -> None:
+        rng = random.Random(seed)
+        for _ in range(KILLS):
+            old = current[0]
+            new = "the new one" if old == "test passphrase" else "test passphrase"
+            env = {
+                **os.environ,
+                "TWIN_HOME": str(filled.path),
+                "TWIN_PASSPHRASE": old,
+                "TWIN_NEW_PASSPHRASE": new,
+            }
+            process = subprocess.Popen(
+                [sys.executable, "-m", "twin", "passphrase", "change"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            try:
+                process.wait(timeout=rng.uniform(0.3, 3.0))
+            except subprocess.TimeoutExpired:
+                process.send_signal(signal.SIGKILL)
+                process.wait(timeout=30)
+            state()
+
+    change_back_and_forth(3)
+
+
+def test_a_torn_dataset_swap_is_put_back(twin: Twin, filled: Home) -> None:
+    folder = filled.datasets / "mine"
+    folder.rename(filled.datasets / ".mine.old")
+    assert "mine" in twin("dataset", "list").output
+    assert folder.is_dir()
