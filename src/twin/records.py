@@ -93,3 +93,38 @@ class Note:
     private: bool = False
     """Private entries can ground replies but are never quoted at length."""
     kind: NoteKind = NoteKind.NOTE
+
+
+@dataclass(slots=True)
+class Event:
+    """One timestamped thing the user did on a device: a window in focus, a page visited, a
+    command run. Events feed recall (day summaries) and the timeline; they are never training
+    targets."""
+
+    source: str
+    """Importer name, e.g. ``activitywatch``, ``firefox``, ``zsh``."""
+    kind: str
+    """What happened: ``window``, ``afk``, ``active``, ``web``, ``visit`` or ``command``."""
+    started_at: datetime
+    """Timezone-aware when the source says which offset it used."""
+    duration: float = 0.0
+    """Seconds; 0 for an instant (a visit, a command)."""
+    app: str | None = None
+    """The program: ``Firefox``, ``code``, or a command's program name."""
+    title: str | None = None
+    """Window or page title, or the command line."""
+    url: str | None = None
+    device: str | None = None
+    """Host name or profile the events were recorded on, when the source says."""
+
+    def preview(self) -> dict[str, str | None]:
+        """The JSON shape `twin preview` prints for an event."""
+        return {
+            "source": self.source,
+            "kind": self.kind,
+            "started_at": self.started_at.isoformat(),
+            "duration": f"{self.duration:g}",
+            "app": self.app,
+            "title": self.title,
+            "url": self.url,
+        }

@@ -9,12 +9,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 from twin.importers import detect_importer, get_importer
 from twin.importers.base import Importer, ParseOptions
 from twin.importers.files import SourceFile
 from twin.importers.lenient import LenientReport, reading
-from twin.records import Kind, Message
+from twin.records import Event, Kind, Message
+from twin.vault.events import store_events
 from twin.vault.people import People, my_names, set_me
 from twin.vault.rules import RuleSet
 from twin.vault.vault import Vault
@@ -36,6 +38,8 @@ class ImportSummary:
     already_there: int = 0
     skipped: int = 0
     conversations: int = 0
+    events: int = 0
+    """Device activity events read (windows, visits, commands); `added` counts the new ones."""
     me: list[str] = field(default_factory=list)
     """Names known to be the user after this import; empty means twin still doesn't know."""
     lenient: LenientReport = field(default_factory=LenientReport)
@@ -192,8 +196,10 @@ class _Collector:
         return int(cursor.rowcount)
 
 
-def _batches(messages: Iterable[Message], size: int) -> Iterator[list[Message]]:
-    batch: list[Message] = []
+def _batches(
+    messages: Iterable[Message | Event], size: int
+) -> Iterator[list[Message | Event]]:
+    batch: list[Message | Event] = []
     for message in messages:
         batch.append(message)
         if len(batch) >= size:
@@ -243,14 +249,26 @@ def import_file(
             collector = _Collector(vault, import_id)
             seen = 0
             with reading() as report:
-                messages = importer.parse(file, options or ParseOptions())
-                for batch in _batches(messages, BATCH):
+                records: Iterable[Message | Event] = importer.parse(file, options or ParseOptions())
+                for mixed in _batches(records, BATCH):
+                    # Device activity goes to its own table; it is never a message or a target.
+                    events = [r for r in mixed if isinstance(r, Event)]
+                    batch = (
+                        [r for r in mixed if isinstance(r, Message)]
+                        if events
+                        else cast(list[Message], mixed)
+                    )
+                    if events:
+                        new = store_events(vault, import_id, events)
+                        summary.events += len(events)
+                        summary.added += new
+                        summary.already_there += len(events) - new
                     allowed = [m for m in batch if rules.allows(m)]
                     summary.skipped += len(batch) - len(allowed)
                     added = collector.insert([collector.row(m) for m in allowed])
                     summary.added += added
                     summary.already_there += len(allowed) - added
-                    seen += len(batch)
+                    seen += len(mixed)
                     if progress:
                         progress(seen)
             summary.lenient = report

@@ -148,7 +148,8 @@ def forget(
             # An import record names its file, which may name the person: drop emptied ones.
             gone.imports += db.execute(
                 "DELETE FROM imports WHERE id NOT IN (SELECT import_id FROM messages) "
-                "AND id NOT IN (SELECT import_id FROM notes WHERE import_id IS NOT NULL)"
+                "AND id NOT IN (SELECT import_id FROM notes WHERE import_id IS NOT NULL) "
+                "AND id NOT IN (SELECT import_id FROM events)"  # activity imports hold no messages
             ).rowcount
         forget_derived(vault, gone)
         # Merge the keyword index so no segment keeps the forgotten words.

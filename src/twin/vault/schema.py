@@ -316,3 +316,29 @@ def m301_hub_jobs_devices_activity(db: Connection) -> None:
         CREATE INDEX hub_chat_turns_chat ON hub_chat_turns(chat, id);
         """,
     )
+
+
+@migration
+def m401_events(db: Connection) -> None:
+    """Device activity (`twin.records.Event`): windows, pages, commands. Never trained on."""
+    execute_script(
+        db,
+        """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            uid BLOB NOT NULL UNIQUE,       -- hash of source, kind, time and content: idempotent
+            source TEXT NOT NULL,           -- 'activitywatch', 'firefox', 'chrome', 'zsh', ...
+            kind TEXT NOT NULL,             -- 'window', 'afk', 'active', 'web', 'visit', 'command'
+            started_at TEXT NOT NULL,       -- ISO 8601, with the offset when known
+            sort_key TEXT NOT NULL,         -- started_at in UTC when known
+            duration REAL NOT NULL DEFAULT 0,
+            app TEXT,
+            title TEXT,
+            url TEXT,
+            device TEXT,
+            import_id INTEGER NOT NULL REFERENCES imports(id) ON DELETE CASCADE
+        );
+        CREATE INDEX events_time ON events(sort_key);
+        CREATE INDEX events_import ON events(import_id);
+        """,
+    )
