@@ -56,3 +56,5 @@ def test_answers_are_matched_normalised_and_abstentions_recognised() -> None:
 def test_spread_asks_every_topic_before_repeating_one() -> None:
     questions = [facts.Question(f"q{i}", "a", topic) for i, topic in enumerate("aaabbc")]
     assert [q.topic for q in facts.spread(questions, 4)] == ["a", "b", "c", "a"]
+    questions.append(facts.Question("j", "a", "journal"))
+    assert [q.topic for q in facts.spread(questions, 3)] == ["journal", "a", "b"]

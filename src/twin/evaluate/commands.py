@@ -40,6 +40,8 @@ console = Console(highlight=False, soft_wrap=True)
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Sampling seed of the replies."
 )
+@click.option("--replies", type=int, help="Held-out replies to generate [default: 16, quick 8].")
+@click.option("--questions", type=int, help="Fact questions to ask [default: 12, quick 6].")
 @pass_state
 def eval_command(
     state: State,
@@ -51,6 +53,8 @@ def eval_command(
     compare: bool,
     report: Path | None,
     seed: int,
+    replies: int | None,
+    questions: int | None,
 ) -> None:
     """Measure your twin on held-out replies it never trained on, and on your notes.
 
@@ -64,8 +68,9 @@ def eval_command(
         return
     if runs:
         raise TwinError("name runs to compare with --compare; evaluate one with --run ID")
-    from twin.evaluate.run import evaluate
+    from twin.evaluate.run import evaluate, sizes_for
 
+    sizes = sizes_for(quick, replies, questions)
     with state.open_vault() as vault:
         result = evaluate(
             vault,
@@ -76,6 +81,7 @@ def eval_command(
             dataset=dataset,
             report=report,
             seed=seed,
+            sizes=sizes,
         )
     _print_result(result)
 

@@ -263,12 +263,15 @@ def unanswerable(
 
 
 def spread(questions: Sequence[Question], limit: int) -> list[Question]:
-    """At most `limit` questions, taken in turn from each topic so every topic is asked."""
-    by_topic: dict[str, list[Question]] = {}
+    """At most `limit` questions, taken in turn from each topic so every topic is asked.
+
+    The persona and the journal come first: they are one topic each, however many notes.
+    """
+    by_topic: dict[str, list[Question]] = {"persona": [], "journal": []}
     for question in questions:
         by_topic.setdefault(question.topic, []).append(question)
     chosen: list[Question] = []
-    queues = list(by_topic.values())
+    queues = [queue for queue in by_topic.values() if queue]
     while len(chosen) < limit and any(queues):
         for queue in queues:
             if queue and len(chosen) < limit:
