@@ -307,13 +307,15 @@ def serve_command(state: State, /, host: str, port: int, token: str | None, **op
         token = new_token()
         notes.print(f"Listening beyond this machine needs a token. Clients must send:\n  {token}")
     with _Session(state, options) as session:
+        scheme = "http" if is_loopback(host) else "https"
         notes.print(
-            f"Serving {escape(session.twin.engine.name)} at http://{host}:{port}/v1 (Ctrl+C stops)."
+            f"Serving {escape(session.twin.engine.name)} at {scheme}://{host}:{port}/v1 "
+            "(Ctrl+C stops)."
         )
         try:
             from twin.chat.server import serve  # FastAPI loads only when serving
 
-            serve(session.twin, host, port, token)
+            serve(session.twin, host, port, token, state.home.path / "tls")
         except OSError as error:
             raise TwinError(f"cannot listen on {host}:{port} ({error})") from None
 

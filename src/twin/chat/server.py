@@ -11,19 +11,30 @@ from __future__ import annotations
 
 import json
 import secrets
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from twin.chat.access import check_listen
+from twin.chat.access import (
+    DEFAULT_HOST,
+    Certificate,
+    SlowDown,
+    allowed_hosts,
+    check_listen,
+    ensure_certificate,
+    is_loopback,
+)
 from twin.chat.engine import GenerationSettings
 from twin.chat.twin import Twin
+from twin.errors import TwinError
 from twin.records import ChatTurn
 
 
@@ -123,17 +134,34 @@ def get_twin(request: Request) -> Twin:
 
 
 def check_token(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
-    """Refuse a request without the app's bearer token, when it has one."""
+    """Refuse a request without the app's bearer token, when it has one.
+
+    The token is compared in constant time, and a client that sent a wrong one must wait,
+    twice as long after each failure, before it is listened to again.
+    """
     token: str | None = request.app.state.token
     if token is None:
         return
-    scheme, _, given = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip(), token):
+    slow: SlowDown = request.app.state.slowdown
+    client = request.client.host if request.client else "?"
+    wait = slow.wait_left(client)
+    if wait > 0:
         raise HTTPException(
-            status_code=401,
-            detail={"message": "missing or wrong bearer token", "type": "invalid_request_error"},
-            headers={"WWW-Authenticate": "Bearer"},
+            status_code=429,
+            detail={"message": "too many wrong tokens; wait", "type": "rate_limit_error"},
+            headers={"Retry-After": str(max(1, round(wait)))},
         )
+    scheme, _, given = (authorization or "").partition(" ")
+    right = secrets.compare_digest(given.strip().encode(), token.encode())
+    if scheme.lower() == "bearer" and right:
+        slow.succeeded(client)
+        return
+    slow.failed(client)
+    raise HTTPException(
+        status_code=401,
+        detail={"message": "missing or wrong bearer token", "type": "invalid_request_error"},
+        headers={"WWW-Authenticate": "Bearer"},
+    )
 
 
 TwinDep = Annotated[Twin, Depends(get_twin)]
@@ -186,20 +214,56 @@ def openai_error(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"error": detail}, status_code=error.status_code, headers=error.headers)
 
 
-def create_app(twin: Twin, *, token: str | None = None) -> FastAPI:
-    """The API over one loaded twin. With a `token`, every request must carry it."""
+def create_app(
+    twin: Twin, *, token: str | None = None, hosts: list[str] | None = None
+) -> FastAPI:
+    """The API over one loaded twin. With a `token`, every request must carry it.
+
+    Requests whose Host header names another site are refused (`hosts`: the names allowed),
+    and no CORS headers are sent, so web pages of other origins cannot read replies.
+    """
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
     app = FastAPI(title="twin", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts or allowed_hosts(DEFAULT_HOST))
     app.state.twin = twin
     app.state.token = token
+    app.state.slowdown = SlowDown()
     app.state.busy = threading.Lock()  # one reply at a time: one model, one vault connection
     app.add_exception_handler(HTTPException, openai_error)
     app.include_router(router)
     return app
 
 
-def serve(twin: Twin, host: str, port: int, token: str | None) -> None:
-    """Run the API until interrupted."""
+def serve(
+    twin: Twin, host: str, port: int, token: str | None, tls: Path | None = None
+) -> Certificate | None:
+    """Run the API until interrupted; beyond this machine over HTTPS only.
+
+    `tls` is the folder of the self-signed certificate, made there on first use.
+    """
     import uvicorn
 
     check_listen(host, token)
-    uvicorn.run(create_app(twin, token=token), host=host, port=port, log_level="warning")
+    app = create_app(twin, token=token, hosts=allowed_hosts(host))
+    if is_loopback(host):
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return None
+    if tls is None:
+        raise TwinError("serving beyond this machine needs a folder for its HTTPS certificate")
+    certificate = ensure_certificate(tls, host)
+    print(
+        f"HTTPS with a self-signed certificate; pin its SHA-256 fingerprint:\n"
+        f"  {certificate.fingerprint}",
+        file=sys.stderr,
+        flush=True,
+    )
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        ssl_certfile=str(certificate.cert),
+        ssl_keyfile=str(certificate.key),
+    )
+    return certificate
