@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSPHRASE
-from tests.tiny import build_model
 from twin.home import Home
 from twin.memory.embeddings import Embedder, default_embedder
 from twin.memory.store import add_journal_entry, import_notes
@@ -84,11 +83,6 @@ def write_person_dataset(folder: Path, train: int = 30, val: int = 8) -> Path:
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     return default_embedder()
-
-
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_model(tmp_path_factory.mktemp("tiny") / "tiny-llama")
 
 
 @pytest.fixture
