@@ -30,10 +30,9 @@ def margin(home: Home, run: Run) -> float:
     """log p(chosen) - log p(rejected) under `run`'s twin."""
     from transformers import AutoTokenizer
 
-    from twin.train.presets import TrainConfig
     from twin.train.training import _load_base, _with_adapter
 
-    config = TrainConfig.from_json(run.config)
+    config = run.config
     tokenizer = AutoTokenizer.from_pretrained(run.base_path(home))
     model = _with_adapter(_load_base(run.base_path(home), config), config, run.adapter_dir).eval()
     with torch.no_grad():

@@ -8,6 +8,7 @@ from click.testing import Result
 
 from tests.vault.helpers import ANN, BO
 from twin.home import Home
+from twin.train.presets import TrainConfig
 from twin.train.runs import list_runs, new_run
 
 
@@ -15,7 +16,13 @@ def test_forget_deletes_runs_trained_on_forgotten_messages(
     twin: Callable[..., Result], vault_home: Home
 ) -> None:
     twin("import", str(ANN), str(BO), "--me", "Sam")  # conversations 1 (Ann) and 2 (Bo)
-    values = {"base": "default", "base_dir": "", "dataset": "d", "dataset_hash": "", "config": {}}
+    values = {
+        "base": "default",
+        "base_dir": "",
+        "dataset": "d",
+        "dataset_hash": "",
+        "config": TrainConfig(),
+    }
     from_ann = new_run(vault_home, conversation_ids=[1], **values)
     from_bo = new_run(vault_home, conversation_ids=[2], **values)
     result = twin("forget", "--contact", "Ann", "--yes")

@@ -16,8 +16,8 @@ from twin.atomic import write_file
 from twin.errors import TwinError
 from twin.home import Home
 from twin.train.estimate import Estimate, refuse_if_too_big
-from twin.train.training import TrainRequest, train
 from twin.train.runs import Run, get_run, latest_good_run, list_runs
+from twin.train.training import TrainRequest, train
 
 FAST = {"lr": 3e-3, "batch_size": 2, "threads": 1, "save_every": 2, "warmup_steps": 1}
 
@@ -157,8 +157,8 @@ def test_train_command_applies_overrides_to_the_preset(
     twin("train", *args, "--top-layers", "0", "--max-minutes", "0", "--rank", "4")
     [run] = list_runs(tmp_home)
     assert run.status == "completed" and run.step == 2 and run.dataset == "chats"
-    assert run.config["rank"] == 4 and run.config["seq_len"] == 64
-    assert run.config["top_layers"] == 0 and run.config["max_minutes"] == 0
+    assert run.config.rank == 4 and run.config.seq_len == 64
+    assert run.config.top_layers == 0 and run.config.max_minutes == 0
 
 
 def test_resume_with_nothing_stopped_says_so(twin: Callable[..., Result]) -> None:

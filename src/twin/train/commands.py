@@ -181,7 +181,7 @@ def _describe(run: Run) -> str:
         f"tokens     {run.seen_tokens} fed, {run.trained_tokens} with loss",
         f"speed      {run.tokens_per_second or 0:.0f} tokens/s over {run.train_seconds:.0f} s",
         f"adapter    {run.adapter_dir if run.has_adapter else '-'}",
-        "settings   " + ", ".join(f"{key}={value}" for key, value in run.config.items()),
+        "settings   " + ", ".join(f"{key}={value}" for key, value in run.config.to_json().items()),
         "epochs",
     ]
     for epoch in run.epochs:

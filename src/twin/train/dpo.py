@@ -113,7 +113,6 @@ def train_preferences(
     import torch
     from transformers import AutoTokenizer
 
-    from twin.train.presets import TrainConfig
     from twin.train.training import _load_base, _with_adapter
 
     settings = settings or DpoSettings()
@@ -124,7 +123,7 @@ def train_preferences(
     parent = parent or latest_good_run(home)
     if parent is None or not parent.has_adapter:
         raise TwinError("DPO improves a trained twin: train one first with `twin train`")
-    config = TrainConfig.from_json(parent.config)
+    config = parent.config
     torch.manual_seed(settings.seed)
     base_dir = parent.base_path(home)
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
@@ -147,7 +146,7 @@ def train_preferences(
         base_dir=str(base_dir),
         dataset=parent.dataset,
         dataset_hash=parent.dataset_hash,
-        config={**parent.config, "dpo": {**settings.__dict__, "pairs": len(pairs)}},
+        config=parent.config,
         parent=parent.id,
         conversation_ids=parent.conversation_ids,
         examples=len(pairs),
@@ -186,6 +185,7 @@ def train_preferences(
 
     write_folder(run.folder / "adapter", lambda tmp: model.save_pretrained(tmp))
     run.status, run.finished_at, run.pid = "completed", now(), None
-    run.message = f"DPO on {len(pairs)} preference pairs, from run {parent.id}"
+    choices = ", ".join(f"{key}={value}" for key, value in vars(settings).items())
+    run.message = f"DPO on {len(pairs)} preference pairs ({choices}), from run {parent.id}"
     run.save()
     return run

@@ -26,7 +26,14 @@ from twin.models.registry import resolve_model
 from twin.records import ChatTurn
 from twin.train import data
 from twin.train.estimate import estimate, refuse_if_too_big
-from twin.train.loop import StepHook, StopReason, Trainer, say, stop_on_interrupt
+from twin.train.loop import (
+    StepHook,
+    StopReason,
+    Trainer,
+    load_checkpoint,
+    say,
+    stop_on_interrupt,
+)
 from twin.train.presets import TrainConfig, preset
 from twin.train.runs import Run, get_run, latest_good_run, latest_unfinished_run, new_run, now
 from twin.vault.sealed import Sealer
@@ -147,19 +154,19 @@ def _plan(home: Home, request: TrainRequest) -> _Plan:
         run = get_run(home, request.run_id) if request.run_id else latest_unfinished_run(home)
         if run is None:
             raise TwinError("no stopped run to resume; start one with `twin train`")
-        if run.status == "completed" or not run.checkpoint.is_file():
+        if run.status == "completed" or not run.has_checkpoint:
             raise TwinError(f"run {run.id} has no checkpoint to resume from ({run.status})")
         folder = home.datasets / run.dataset
         if not folder.is_dir() or data.dataset_hash(folder, request.sealer) != run.dataset_hash:
             raise TwinError(f"dataset {run.dataset!r} changed since run {run.id} began")
         return _Plan(
-            config=TrainConfig.from_json(run.config),
+            config=run.config,
             folder=folder,
             base_name=run.base,
             base_dir=run.base_path(home),
             parent=get_run(home, run.parent) if run.parent else None,
             run=run,
-            checkpoint=torch.load(run.checkpoint, weights_only=False),
+            checkpoint=load_checkpoint(run, request.sealer),
         )
     config = preset(request.overrides.get("device")).override(**request.overrides)
     folder = data.dataset_dir(home, request.dataset)
@@ -232,7 +239,7 @@ def train(
             base_dir=str(plan.base_dir),
             dataset=plan.folder.name,
             dataset_hash=data.dataset_hash(plan.folder, request.sealer),
-            config=config.to_json(),
+            config=config,
             parent=plan.parent.id if plan.parent else None,
             conversation_ids=data.conversation_ids(plan.folder, plan.parent, request.sealer),
             examples=len(examples),
@@ -244,6 +251,7 @@ def train(
 
     start_from = plan.parent.adapter_dir if plan.parent and plan.checkpoint is None else None
     trainer = Trainer(run, _with_adapter(model, config, start_from), config, rows, val_rows, pad_id)
+    trainer.sealer = request.sealer
     if plan.checkpoint is not None:
         trainer.restore(plan.checkpoint)
         say(f"Resuming run {run.id} at step {trainer.state.step} of {total_steps}.")
@@ -274,6 +282,7 @@ def train(
     run.status, run.finished_at, run.pid = "completed", now(), None
     run.save()
     run.checkpoint.unlink(missing_ok=True)
+    run.sealed_checkpoint.unlink(missing_ok=True)
     return run
 
 
