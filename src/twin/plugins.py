@@ -25,6 +25,7 @@ DEFAULT_PLUGINS = (
     "twin.dataset.formats",
     "twin.dataset.store",
     "twin.memory.forget",
+    "twin.memory.activity",
     "twin.train.runs",
     "twin.vault.commands",
     "twin.vault.ownership_commands",
@@ -36,6 +37,7 @@ DEFAULT_PLUGINS = (
     "twin.train.commands",
     "twin.evaluate.store",
     "twin.evaluate.commands",
+    "twin.evaluate.refine_commands",
     "twin.hub.commands",
 )
 """twin's own plugins: modules with ``@hookimpl`` functions, loaded like any other plugin."""

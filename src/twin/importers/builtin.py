@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from twin.hookspecs import hookimpl
+from twin.importers.activitywatch import ActivityWatchImporter
+from twin.importers.browser_history import BrowserHistoryImporter
 from twin.importers.chatgpt import ChatGPTImporter
 from twin.importers.discord import DiscordImporter
 from twin.importers.imessage import IMessageImporter
@@ -15,6 +17,7 @@ from twin.importers.markdown import MarkdownNotes
 from twin.importers.mbox import MboxImporter
 from twin.importers.messenger import MessengerImporter
 from twin.importers.plaintext import PlainTextNotes
+from twin.importers.shell_history import ShellHistoryImporter
 from twin.importers.signal import SignalImporter
 from twin.importers.slack import SlackImporter
 from twin.importers.sms import SmsBackupImporter
@@ -32,6 +35,9 @@ def register_importers(register: Any) -> None:
     register(MboxImporter())
     register(SlackImporter())
     register(IMessageImporter())
+    register(ActivityWatchImporter())
+    register(BrowserHistoryImporter())
+    register(ShellHistoryImporter())
     register(InstagramImporter())  # before Messenger: Messenger takes exports with no hint
     register(MessengerImporter())
     register(ChatGPTImporter())

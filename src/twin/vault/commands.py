@@ -194,11 +194,27 @@ def import_command(
                 f"{'s' if summary.conversations != 1 else ''}, import #{summary.import_id})"
             )
             _print_lenient(summary.lenient.lines())
+            if summary.events:
+                _summarise_activity(vault, summary.import_id, summary.events)
+                continue  # device activity has no senders: nobody to name as you
             if not summary.me:
                 notes.print(
                     "twin can't tell which sender is you in this export. Say so with "
                     "`twin me NAME` (or `--me NAME` when importing) before building a dataset."
                 )
+
+
+def _summarise_activity(vault: Vault, import_id: int, events: int) -> None:
+    """Turn the days an activity import covers into recall passages (one per day)."""
+    from twin.memory.activity import refresh_activity
+    from twin.memory.embeddings import default_embedder
+
+    with vault.transaction():
+        index = refresh_activity(vault, default_embedder(), import_id)
+    console.print(
+        f"  {events:,} activity events; {index.added:,} day summaries indexed for recall "
+        "(never used as training targets)"
+    )
 
 
 def _print_lenient(lines: list[str]) -> None:
