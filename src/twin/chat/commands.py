@@ -233,7 +233,9 @@ def chat(state: State, /, show_sources: bool, **options: Any) -> None:
     /good and /bad judge the last reply, /said TEXT says what you would have said instead;
     they are kept in the vault and become training data (`twin train --preferences`).
     """
-    with _Session(state, options) as session:
+    from twin.evaluate.refine import chatting  # `twin refine` waits while this is held
+
+    with _Session(state, options) as session, chatting(state.home):
         notes.print(
             f"Talking with your twin ({escape(session.twin.engine.name)}). "
             "/sources shows what it recalled, /good or /bad judge a reply, /said TEXT corrects "
