@@ -8,6 +8,7 @@ run goes on from the very same step with the very same random numbers.
 
 from __future__ import annotations
 
+import io
 import math
 import random
 import signal
@@ -18,12 +19,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from twin.atomic import write_file, write_folder
+from twin.errors import TwinError
 from twin.train import data
 from twin.train.presets import TrainConfig
 from twin.train.runs import Run
+from twin.vault.sealed import Sealer
 
 StepHook = Callable[[Run, float], bool]
 """Called after every step with the run and the step's loss; returning True stops the run."""
@@ -148,7 +152,12 @@ def evaluate(model: Any, rows: list[data.Row], config: TrainConfig, pad_id: int)
 
 
 def _save_checkpoint(
-    run: Run, model: Any, optimizer: Any, scheduler: Any, state: TrainState
+    run: Run,
+    model: Any,
+    optimizer: Any,
+    scheduler: Any,
+    state: TrainState,
+    sealer: Sealer | None = None,
 ) -> None:
     """Everything needed to go on from this very step, written atomically, then run.json."""
     import torch
@@ -163,8 +172,32 @@ def _save_checkpoint(
         "python_rng": random.getstate(),
         **asdict(state),
     }
-    write_file(run.checkpoint, lambda tmp: torch.save(payload, tmp))
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    if sealer is not None:  # the adapter weights in it can give back what they learned
+        sealer.seal_bytes(run.sealed_checkpoint, f"runs/{run.id}/checkpoint.pt", buffer.getvalue())
+        run.checkpoint.unlink(missing_ok=True)
+    else:
+
+        def write(tmp: Path) -> None:
+            tmp.write_bytes(buffer.getvalue())
+
+        write_file(run.checkpoint, write)
     run.save()
+
+
+def load_checkpoint(run: Run, sealer: Sealer | None) -> dict[str, Any]:
+    """The run's last checkpoint, opened in memory when sealed."""
+    import torch
+
+    if run.sealed_checkpoint.is_file():
+        if sealer is None:
+            raise TwinError(f"{run.sealed_checkpoint}: sealed; unlock the vault to resume")
+        raw = sealer.open_bytes(run.sealed_checkpoint, f"runs/{run.id}/checkpoint.pt")
+        loaded: dict[str, Any] = torch.load(io.BytesIO(raw), weights_only=False)
+        return loaded
+    plain: dict[str, Any] = torch.load(run.checkpoint, weights_only=False)
+    return plain
 
 
 class Trainer:
@@ -192,6 +225,8 @@ class Trainer:
         )
         self.stop = Stop()
         self.state = TrainState()
+        self.sealer: Sealer | None = None
+        """Seals checkpoints with a key derived from the vault key (None: a plain file)."""
 
     def restore(self, checkpoint: dict[str, Any]) -> None:
         """Go back to exactly where `checkpoint` was written: weights, optimizer, RNG, step."""
@@ -208,7 +243,9 @@ class Trainer:
         self.state = TrainState.from_checkpoint(checkpoint)
 
     def save_checkpoint(self) -> None:
-        _save_checkpoint(self.run, self.model, self.optimizer, self.scheduler, self.state)
+        _save_checkpoint(
+            self.run, self.model, self.optimizer, self.scheduler, self.state, self.sealer
+        )
 
     def save_adapter(self) -> None:
         """Swap in the current adapter as the run's adapter (the old one stays until then)."""
