@@ -16,6 +16,7 @@ from twin.atomic import readable_folder, write_text
 from twin.errors import TwinError
 from twin.home import Home
 from twin.hookspecs import hookimpl
+from twin.train.presets import TrainConfig
 from twin.vault.forget import Forgotten
 from twin.vault.vault import Vault
 
@@ -38,7 +39,8 @@ class Run:
     """The model folder the base resolved to."""
     dataset: str
     dataset_hash: str
-    config: dict[str, Any]
+    config: TrainConfig
+    """The settings it trained with."""
     status: Status = "running"
     parent: str | None = None
     """The run whose adapter this one continued from (`twin train --continue`)."""
@@ -103,6 +105,7 @@ class Run:
         """Write ``run.json`` atomically."""
         data = asdict(self)
         data["folder"] = str(self.folder)
+        data["config"] = self.config.to_json()
         write_text(self.folder / "run.json", json.dumps(data, indent=2) + "\n")
 
     def summary(self) -> dict[str, Any]:
@@ -141,6 +144,7 @@ def _load(folder: Path) -> Run:
     except (OSError, ValueError) as error:
         raise TwinError(f"{folder / 'run.json'}: cannot read this run ({error})") from None
     data["folder"] = folder
+    data["config"] = TrainConfig.from_json(data.get("config") or {})
     data.setdefault("created", datetime.fromisoformat(data["started_at"]).timestamp())
     run = Run(**data)
     if run.status == "running" and not _alive(run.pid):

@@ -158,7 +158,7 @@ def _plan(home: Home, request: TrainRequest) -> _Plan:
         if not folder.is_dir() or data.dataset_hash(folder, request.sealer) != run.dataset_hash:
             raise TwinError(f"dataset {run.dataset!r} changed since run {run.id} began")
         return _Plan(
-            config=TrainConfig.from_json(run.config),
+            config=run.config,
             folder=folder,
             base_name=run.base,
             base_dir=run.base_path(home),
@@ -237,7 +237,7 @@ def train(
             base_dir=str(plan.base_dir),
             dataset=plan.folder.name,
             dataset_hash=data.dataset_hash(plan.folder, request.sealer),
-            config=config.to_json(),
+            config=config,
             parent=plan.parent.id if plan.parent else None,
             conversation_ids=data.conversation_ids(plan.folder, plan.parent, request.sealer),
             examples=len(examples),
