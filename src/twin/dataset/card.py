@@ -40,6 +40,7 @@ def render_card(stats: dict[str, Any]) -> str:
         "the vault. Every target (the last message of each example) is one of "
         f"{stats['me']}'s own turns; other people appear only as context.",
         "",
+        *_script_notice(stats),
         "## Files",
         "",
         _table(
@@ -204,6 +205,19 @@ def render_card(stats: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(parts)
+
+
+def _script_notice(stats: dict[str, Any]) -> list[str]:
+    """A plain warning when the dataset uses dialogue scripts (lines of a chosen character)."""
+    scripts = [row for row in stats.get("imports", []) if row.get("source") == "script"]
+    if not stats["options"].get("with_scripts") or not scripts:
+        return []
+    return [
+        f"**Includes dialogue-script material** ({len(scripts)} script import"
+        f"{'s' if len(scripts) != 1 else ''}, built with `--with-scripts`): lines of a character "
+        "chosen with `--as`, not words the person wrote.",
+        "",
+    ]
 
 
 def _compact(data: dict[str, Any]) -> str:

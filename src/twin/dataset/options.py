@@ -95,6 +95,8 @@ class BuildOptions:
     """Give each example the system message chat uses: persona, recalled passages, rule."""
     notes: bool = True
     """Also write notes.jsonl: non-private journal entries and notes, for continued pre-training."""
+    with_scripts: bool = False
+    """Also use imported dialogue scripts (--source script): chosen material, not your words."""
     phone_region: str | None = None
     """Country (ISO code, e.g. GB) of phone numbers written without a prefix [default: yours]."""
 

@@ -132,6 +132,8 @@ def _inferred_groups(vault: Vault) -> set[int]:
 
 
 def _chosen(conversation: Conversation, options: BuildOptions) -> bool:
+    if conversation.source == "script" and not options.with_scripts:
+        return False  # dialogue scripts are someone else's words: only when asked for
     if options.sources and conversation.source.casefold() not in options.sources:
         return False
     if options.conversations:

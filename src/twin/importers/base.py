@@ -24,6 +24,8 @@ class ParseOptions:
 
     date_order: DateOrder | None = None
     """Order of day, month and year in dates; None means infer it from the whole file."""
+    speaker: str | None = None
+    """For dialogue scripts: the character who speaks for the user (``--as NAME``)."""
 
 
 class Importer(Protocol):

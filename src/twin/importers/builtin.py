@@ -17,6 +17,7 @@ from twin.importers.markdown import MarkdownNotes
 from twin.importers.mbox import MboxImporter
 from twin.importers.messenger import MessengerImporter
 from twin.importers.plaintext import PlainTextNotes
+from twin.importers.script import ScriptImporter
 from twin.importers.shell_history import ShellHistoryImporter
 from twin.importers.signal import SignalImporter
 from twin.importers.slack import SlackImporter
@@ -43,6 +44,7 @@ def register_importers(register: Any) -> None:
     register(ChatGPTImporter())
     register(DiscordImporter())
     register(LineImporter())
+    register(ScriptImporter())  # last: "NAME: line" text is the loosest shape of all
 
 
 @hookimpl

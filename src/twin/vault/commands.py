@@ -129,6 +129,12 @@ def preview_command(
 @date_order_option
 @click.option("--me", help="Your name as it appears in the export (kept for later imports).")
 @click.option(
+    "--as",
+    "speaker",
+    metavar="NAME",
+    help="For a dialogue script (--source script): the character who speaks for you.",
+)
+@click.option(
     "--exclude-contact",
     multiple=True,
     metavar="NAME",
@@ -147,6 +153,7 @@ def import_command(
     source: str | None,
     date_order: DateOrder | None,
     me: str | None,
+    speaker: str | None,
     exclude_contact: tuple[str, ...],
     since: str | None,
     until: str | None,
@@ -181,7 +188,7 @@ def import_command(
                     vault,
                     path,
                     source=source,
-                    options=ParseOptions(date_order=date_order),
+                    options=ParseOptions(date_order=date_order, speaker=speaker),
                     rules=rules,
                     me=me,
                     choose_me=_ask_me if sys.stdin.isatty() else None,
