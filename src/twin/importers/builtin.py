@@ -9,6 +9,7 @@ from twin.importers.activitywatch import ActivityWatchImporter
 from twin.importers.browser_history import BrowserHistoryImporter
 from twin.importers.chatgpt import ChatGPTImporter
 from twin.importers.discord import DiscordImporter
+from twin.importers.googlechat import GoogleChatImporter
 from twin.importers.imessage import IMessageImporter
 from twin.importers.instagram import InstagramImporter
 from twin.importers.journal import JournalLines
@@ -36,6 +37,7 @@ def register_importers(register: Any) -> None:
     register(MboxImporter())
     register(SlackImporter())
     register(IMessageImporter())
+    register(GoogleChatImporter())
     register(ActivityWatchImporter())
     register(BrowserHistoryImporter())
     register(ShellHistoryImporter())
