@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from click.testing import Result
@@ -137,3 +138,36 @@ def test_a_torn_dataset_swap_is_put_back(twin: Twin, filled: Home) -> None:
     folder.rename(filled.datasets / ".mine.old")
     assert "mine" in twin("dataset", "list").output
     assert folder.is_dir()
+
+
+WRITER = """
+import sys, itertools
+from pathlib import Path
+from twin.vault.sealed import Sealer
+sealer, path = Sealer(b"k" * 32), Path(sys.argv[1])
+for number in itertools.count():
+    # the write `_save_checkpoint` makes: a whole payload sealed, then renamed into place
+    sealer.seal_bytes(path, "runs/r/checkpoint.pt", str(number).encode() * 200_000)
+    print(number, flush=True)
+"""
+
+
+def test_a_killed_checkpoint_write_leaves_a_whole_checkpoint(tmp_path: Path) -> None:
+    from twin.vault.sealed import Sealer
+
+    path = tmp_path / "checkpoint.pt.sealed"
+    rng = random.Random(4)
+    for _ in range(KILLS):
+        process = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True
+        )
+        assert process.stdout is not None
+        process.stdout.readline()  # at least one whole checkpoint exists
+        time.sleep(rng.uniform(0, 0.3))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        data = Sealer(b"k" * 32).open_bytes(path, "runs/r/checkpoint.pt")
+        unit = data[: len(data) // 200_000]
+        assert data == unit * 200_000
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name != path.name]
+    assert all(name.endswith(".tmp") for name in leftovers)
