@@ -27,6 +27,7 @@ LAYERS = [
 
 GROUND = {"twin", "twin.records", "twin.errors", "twin.home", "twin.atomic", "twin.samples"}
 GROUND |= {"twin.cli_options"}  # settings dataclasses as click options, for the faces
+GROUND |= {"twin.words"}  # counted nouns and plain rows, for every face
 PLUGINS = {"twin.hookspecs", "twin.plugins"}
 FACES = {"twin.cli", "twin.state", "twin.__main__"}
 SOURCE = Path(twin.__file__).parent

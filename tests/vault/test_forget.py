@@ -32,7 +32,7 @@ def test_forget_contact_removes_their_messages_chats_and_them(twin: Twin, vault_
     twin("import", str(ANN), str(BO), "--me", "Sam")
     assert fts_hits(vault_home, "choir") == 1
     result = twin("forget", "--contact", "Bo", "--yes")
-    assert "Forgot 3 messages, 0 notes, 1 conversations, 1 people" in result.stdout
+    assert "Forgot 3 messages, 0 notes, 1 conversation, 1 person" in result.stdout
     assert counts(twin) == {"messages": 7, "conversations": 1, "people": 2, "imports": 1}
     assert fts_hits(vault_home, "choir") == 0
 
@@ -48,7 +48,7 @@ def test_forget_import_removes_only_what_it_brought(twin: Twin, vault_home: Home
 def test_forget_before_a_day(twin: Twin, vault_home: Home) -> None:
     twin("import", str(ANN), str(BO))
     result = twin("forget", "--before", "2024-02-01", "--yes")
-    assert "Forgot 7 messages, 0 notes, 1 conversations" in result.stdout
+    assert "Forgot 7 messages, 0 notes, 1 conversation," in result.stdout
     assert counts(twin)["messages"] == 3
 
 
@@ -80,7 +80,7 @@ def test_forget_reaches_notes_their_passages_and_datasets(twin: Twin, vault_home
     twin("dataset", "build", "--name", "mine")
     assert "cello" in twin("recall", "cello bow", "--json").stdout
     result = twin("forget", "--before", "2024-02-01", "--yes")
-    assert "1 notes" in result.stdout
+    assert "1 note," in result.stdout
     assert "dataset mine" in result.stdout
     assert "cello" not in twin("recall", "cello bow", "--json").stdout
     assert b"cello" not in decrypted_pages(vault_home, PASSPHRASE)

@@ -121,11 +121,15 @@ def list_command(state: State) -> None:
 
 
 @dataset.command(name="show")
-@click.argument("name")
+@click.argument("name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print stats.json.")
 @pass_state
-def show_command(state: State, name: str, as_json: bool) -> None:
-    """Show a dataset's card (or, with --json, its statistics)."""
+def show_command(state: State, name: str | None, as_json: bool) -> None:
+    """Show a dataset's card (or, with --json, its statistics) [default: the newest dataset]."""
+    if name is None:
+        from twin.train.data import dataset_dir  # the same newest dataset `twin train` picks
+
+        name = dataset_dir(state.home, None).name
     with state.open_vault() as vault:
         if as_json:
             click.echo(

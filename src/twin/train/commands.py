@@ -17,6 +17,7 @@ from twin.train.export import FORMATS, export
 from twin.train.gguf_file import QUANTIZATIONS
 from twin.train.presets import TrainConfig
 from twin.train.runs import Run, get_run, list_runs
+from twin.words import is_pipe, plain_rows
 
 console = Console(highlight=False)
 
@@ -140,22 +141,50 @@ def runs_list(state: State, as_json: bool) -> None:
     if as_json:
         for run in runs:
             evaluation = read_headline(state.home, run.id)
-            click.echo(json.dumps({**run.summary(), "evaluation": evaluation}))
+            summary = {**run.summary(), "message": run.message, "shown_status": _status(run)}
+            click.echo(json.dumps({**summary, "evaluation": evaluation}))
         return
-    table = Table("base", "dataset", "status", "train loss", "val loss", "tokens/s", "evaluation")
-    table.columns.insert(0, Column("id", no_wrap=True))
-    for run in runs:
-        table.add_row(
+    header = ("id", "base", "dataset", "status", "train loss", "val loss", "tokens/s", "evaluation")
+    rows = [
+        (
             run.id,
             run.base,
             run.dataset,
-            run.status,
+            _status(run),
             " ".join(_loss(epoch["train_loss"]) for epoch in run.epochs) or "-",
             " ".join(_loss(epoch["val_loss"]) for epoch in run.epochs) or "-",
             f"{run.tokens_per_second:.0f}" if run.tokens_per_second else "-",
             headline_summary(state.home, run.id),
         )
+        for run in runs
+    ]
+    if is_pipe():
+        click.echo(plain_rows(header, rows))
+        return
+    table = Table(*header[1:])
+    table.columns.insert(0, Column("id", no_wrap=True))
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
+    if any(_stopped_at_time_limit(run) for run in runs):
+        console.print(
+            "A run stopped at its time limit (see `twin runs show ID`); train again with a "
+            "longer --max-minutes to train further."
+        )
+
+
+def _stopped_at_time_limit(run: Run) -> bool:
+    return run.status == "completed" and (run.message or "").startswith("stopped at the time limit")
+
+
+def _status(run: Run) -> str:
+    """The run's status in words: a run cut short says so, with how far it got."""
+    if run.status != "completed" or not run.total_steps or run.step >= run.total_steps:
+        return run.status
+    steps = f"({run.step}/{run.total_steps} steps)"
+    if _stopped_at_time_limit(run):
+        return f"stopped at the time limit {steps}"
+    return f"stopped early {steps}"
 
 
 @runs_group.command(name="show")

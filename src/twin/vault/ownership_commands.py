@@ -17,15 +17,22 @@ from twin.vault.export import export_vault
 from twin.vault.forget import forget
 from twin.vault.people import my_names
 from twin.vault.rules import RULE_KINDS, add_rule, list_rules, parse_day, remove_rule
+from twin.words import is_pipe, plain_rows, plural
 
 console = Console(highlight=False, soft_wrap=True)
 
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option(
+    "--all", "every_attempt", is_flag=True, help="Every import attempt, repeats of a file included."
+)
 @pass_state
-def sources(state: State, as_json: bool) -> None:
-    """List every import: what, when, from which file, and how many messages it brought."""
+def sources(state: State, as_json: bool, every_attempt: bool) -> None:
+    """List every import: what, when, from which file, and how many messages it brought.
+
+    A file imported again with the same content is one line, saying how many times.
+    """
     with state.open_vault() as vault:
         rows = list(
             vault.rows(
@@ -35,26 +42,51 @@ def sources(state: State, as_json: bool) -> None:
                 "FROM imports ORDER BY id"
             )
         )
+    if not every_attempt:
+        rows = distinct_imports(rows)
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     if not rows:
         console.print("Nothing imported yet. Try `twin import EXPORT`.")
         return
-    table = Table("#", "source", "imported", "file", "sha256", "new", "already", "skipped", "kept")
-    for row in rows:
-        table.add_row(
+    header = ("#", "source", "imported", "file", "sha256", "new", "skipped", "kept", "times")
+    lines = [
+        (
             str(row["id"]),
             str(row["source"]),
             str(row["imported_at"])[:10],
             Path(str(row["file_name"])).name,
             str(row["file_sha256"])[:8],
             str(row["added"]),
-            str(row["already_there"]),
             str(row["skipped"]),
             str(int(str(row["messages_kept"])) + int(str(row["notes_kept"]))),
+            str(row.get("times", 1)),
         )
+        for row in rows
+    ]
+    if is_pipe():
+        click.echo(plain_rows(header, lines))
+        return
+    table = Table(*header)
+    for line in lines:
+        table.add_row(*line)
     console.print(table)
+
+
+def distinct_imports(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """One row per distinct file content: the first import of it, with what repeats added."""
+    first: dict[object, dict[str, object]] = {}
+    for row in rows:
+        content = row.get("file_sha256") or f"import {row['id']}"
+        if content not in first:
+            first[content] = {**row, "times": 1}
+            continue
+        kept = first[content]
+        kept["times"] = int(str(kept["times"])) + 1
+        for count in ("added", "skipped", "messages_kept", "notes_kept"):
+            kept[count] = int(str(kept[count] or 0)) + int(str(row[count] or 0))
+    return list(first.values())
 
 
 @click.command()
@@ -203,9 +235,9 @@ def forget_command(
             before=parse_day(before, "--before") if before else None,
         )
     console.print(
-        f"Forgot {gone.messages:,} messages, {gone.notes:,} notes, "
-        f"{gone.conversations:,} conversations, {gone.people:,} people and "
-        f"{gone.imports:,} import records."
+        f"Forgot {plural(gone.messages, 'message')}, {plural(gone.notes, 'note')}, "
+        f"{plural(gone.conversations, 'conversation')}, {plural(gone.people, 'person')} and "
+        f"{plural(gone.imports, 'import record')}."
     )
     for line in gone.derived:
         console.print(f"  also removed {line}")
@@ -213,12 +245,17 @@ def forget_command(
 
 @click.command(name="export")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists, without asking.")
 @pass_state
-def export_command(state: State, path: Path) -> None:
+def export_command(state: State, path: Path, force: bool) -> None:
     """Write everything the vault holds to PATH as JSON Lines (not encrypted)."""
+    if path.exists() and not force:
+        if not sys.stdin.isatty():
+            raise TwinError(f"{path}: the file exists; add --force to overwrite it")
+        click.confirm(f"{path} exists. Overwrite it?", abort=True)
     with state.open_vault() as vault:
         counts = export_vault(vault, path)
-    summary = ", ".join(f"{n:,} {kind}s" for kind, n in counts.items())
+    summary = ", ".join(plural(n, kind) for kind, n in counts.items())
     console.print(f"Wrote {summary} to {path}. This file is NOT encrypted; keep it safe.")
 
 

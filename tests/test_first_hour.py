@@ -1,0 +1,182 @@
+"""The first hour: each rough edge a newcomer hit (issue 16), reproduced and smoothed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from tests.vault.helpers import ANN, BO
+from twin.home import Home
+from twin.train.presets import TrainConfig
+from twin.train.runs import new_run
+from twin.words import plain_rows, plural, plural_of
+
+Twin = Callable[..., Result]
+
+
+# 9. Words: plurals right everywhere, tables whole in a pipe.
+
+
+@pytest.mark.parametrize(
+    ("count", "noun", "said"),
+    [
+        (1, "conversation", "1 conversation"),
+        (2, "conversation", "2 conversations"),
+        (0, "note", "0 notes"),
+        (1, "person", "1 person"),
+        (3, "person", "3 people"),
+        (2, "alias", "2 aliases"),
+        (1, "alias", "1 alias"),
+        (2, "journal entry", "2 journal entries"),
+        (2, "day", "2 days"),
+        (2, "import record", "2 import records"),
+        (1_234, "message", "1,234 messages"),
+    ],
+)
+def test_plural_says_one_thing_and_many_things(count: int, noun: str, said: str) -> None:
+    assert plural(count, noun) == said
+
+
+def test_plural_of_nouns_the_vault_counts() -> None:
+    assert [plural_of(noun) for noun in ("match", "box", "summary", "key")] == [
+        "matches",
+        "boxes",
+        "summaries",
+        "keys",
+    ]
+
+
+def test_export_counts_read_as_english(twin: Twin, vault_home: Home, tmp_path: Path) -> None:
+    twin("import", str(BO), "--me", "Sam")
+    said = twin("export", str(tmp_path / "all.jsonl")).stdout
+    assert "1 import, 0 rules, 2 people, 3 aliases, 1 conversation, 3 messages, 0 notes" in said
+
+
+def test_forget_counts_read_as_english(twin: Twin, vault_home: Home) -> None:
+    twin("import", str(ANN), str(BO), "--me", "Sam")
+    said = twin("forget", "--contact", "Bo", "--yes").stdout
+    assert "1 conversation," in said and "1 person " in said
+    assert "1 conversations" not in said and "persons" not in said
+
+
+def test_sources_in_a_pipe_are_whole_tab_separated_lines(twin: Twin, vault_home: Home) -> None:
+    twin("import", str(ANN), "--me", "Sam")
+    lines = twin("sources").stdout.splitlines()  # CliRunner's stdout is not a terminal
+    assert lines[0].split("\t")[:4] == ["#", "source", "imported", "file"]
+    row = lines[1].split("\t")
+    assert row[1] == "whatsapp" and row[3] == ANN.name  # the full name, not "WhatsApp Ch…"
+    assert "…" not in "".join(lines) and "─" not in "".join(lines)
+
+
+def test_runs_list_in_a_pipe_is_whole_tab_separated_lines(twin: Twin, vault_home: Home) -> None:
+    run = new_run(
+        vault_home,
+        base="default",
+        base_dir="",
+        dataset="a-dataset-with-a-long-name",
+        dataset_hash="",
+        config=TrainConfig(),
+    )
+    run.status = "completed"
+    run.save()
+    lines = twin("runs", "list").stdout.splitlines()
+    assert lines[0].split("\t")[:4] == ["id", "base", "dataset", "status"]
+    row = lines[1].split("\t")
+    assert row[:4] == [run.id, "default", "a-dataset-with-a-long-name", "completed"]
+
+
+def test_plain_rows_keep_a_cell_on_its_line() -> None:
+    assert plain_rows(["a", "b"], [["one\ttwo", "x\ny"]]) == "a\tb\none two\tx y"
+
+
+# 10. `twin dataset show` without a name shows the newest dataset.
+
+
+def test_dataset_show_without_a_name_shows_the_newest(twin: Twin, vault_home: Home) -> None:
+    twin("import", str(ANN), "--me", "Sam")
+    twin("dataset", "build", "--name", "older")
+    twin("dataset", "build", "--name", "newer")
+    newest = json.loads(twin("dataset", "show", "--json").stdout)
+    assert newest == json.loads(twin("dataset", "show", "newer", "--json").stdout)
+    assert twin("dataset", "show").stdout == twin("dataset", "show", "newer").stdout
+
+
+def test_dataset_show_without_any_dataset_says_how_to_build_one(
+    twin: Twin, vault_home: Home
+) -> None:
+    result = twin("dataset", "show", ok=False)
+    assert result.exit_code == 1 and "twin dataset build" in result.output
+
+
+# 8. Export doesn't overwrite silently.
+
+
+def test_export_onto_an_existing_file_needs_force(
+    twin: Twin, vault_home: Home, tmp_path: Path
+) -> None:
+    twin("import", str(BO), "--me", "Sam")
+    target = tmp_path / "mine.jsonl"
+    target.write_text("my own notes, not an export\n")
+    refused = twin("export", str(target), ok=False)
+    assert refused.exit_code == 1 and "--force" in refused.output
+    assert target.read_text() == "my own notes, not an export\n"
+    twin("export", str(target), "--force")
+    assert '"type": "message"' in target.read_text()
+
+
+def test_export_onto_a_new_file_just_writes(twin: Twin, vault_home: Home, tmp_path: Path) -> None:
+    twin("import", str(BO), "--me", "Sam")
+    twin("export", str(tmp_path / "new.jsonl"))
+    assert (tmp_path / "new.jsonl").is_file()
+
+
+# 12. Honest run status.
+
+
+def test_a_run_stopped_by_the_time_limit_is_listed_as_such(twin: Twin, vault_home: Home) -> None:
+    run = new_run(
+        vault_home, base="default", base_dir="", dataset="d", dataset_hash="", config=TrainConfig()
+    )
+    # What `twin.train.training` records when the time limit stops a run.
+    run.status, run.step, run.total_steps = "completed", 53, 132
+    run.message = (
+        "stopped at the time limit of 5 minutes after 53 of 132 steps; "
+        "a longer --max-minutes trains further"
+    )
+    run.save()
+    listed = twin("runs", "list").stdout
+    assert "stopped at the time limit (53/132 steps)" in listed
+    assert "\tcompleted\t" not in listed
+    [line] = twin("runs", "list", "--json").stdout.splitlines()
+    assert json.loads(line)["shown_status"] == "stopped at the time limit (53/132 steps)"
+    assert "--max-minutes" in json.loads(line)["message"]
+
+
+def test_a_run_that_finished_every_step_is_completed(twin: Twin, vault_home: Home) -> None:
+    run = new_run(
+        vault_home, base="default", base_dir="", dataset="d", dataset_hash="", config=TrainConfig()
+    )
+    run.status, run.step, run.total_steps = "completed", 132, 132
+    run.save()
+    assert "\tcompleted\t" in twin("runs", "list").stdout
+
+
+# 6. Re-importing the same file shows one import.
+
+
+def test_reimporting_a_file_shows_one_import(twin: Twin, vault_home: Home) -> None:
+    twin("import", str(ANN), "--me", "Sam")
+    twin("import", str(ANN))
+    twin("import", str(ANN))
+    twin("import", str(BO))
+    lines = twin("sources").stdout.splitlines()[1:]
+    assert [line.split("\t")[3] for line in lines] == [ANN.name, BO.name]
+    header = twin("sources").stdout.splitlines()[0].split("\t")
+    ann = dict(zip(header, lines[0].split("\t"), strict=True))
+    assert ann["times"] == "3" and ann["new"] == "7"
+    assert len(json.loads(twin("sources", "--json").stdout)) == 2
+    assert len(json.loads(twin("sources", "--json", "--all").stdout)) == 4
