@@ -107,6 +107,95 @@ def write_telegram(path: Path, megabytes: int) -> int:
     return count
 
 
+def write_other_sources(out: Path, count: int) -> dict[str, Path]:
+    """Synthetic exports of `count` messages for each of the newer chat sources, by source."""
+    rng = random.Random(13)
+    start = datetime(2021, 1, 1, 8, 0)
+    moments = []
+    moment = start
+    for _ in range(count):
+        moment += timedelta(seconds=rng.randint(5, 900))
+        moments.append(moment)
+    who = [rng.choice(NAMES[:2]) for _ in range(count)]
+    said = [sentence(rng) for _ in range(count)]
+    paths: dict[str, Path] = {}
+
+    def meta(root: Path, activity: str) -> Path:
+        thread = root / activity / "messages" / "inbox" / "mayarivera_123"
+        thread.mkdir(parents=True, exist_ok=True)
+        per_part = 10_000
+        for part, first in enumerate(range(0, count, per_part), start=1):
+            chunk = range(min(count, first + per_part) - 1, first - 1, -1)  # newest first
+            messages = [
+                {
+                    "sender_name": who[i],
+                    "timestamp_ms": int(moments[i].timestamp() * 1000),
+                    "content": said[i].encode("utf-8").decode("latin-1"),
+                }
+                for i in chunk
+            ]
+            # message_1.json holds the newest messages
+            number = (count + per_part - 1) // per_part - part + 1
+            doc = {"participants": [{"name": n} for n in NAMES[:2]], "messages": messages,
+                   "title": "Maya Rivera", "thread_path": "inbox/mayarivera_123"}
+            (thread / f"message_{number}.json").write_text(json.dumps(doc), encoding="utf-8")
+        return root
+
+    paths["messenger"] = meta(out / "messenger", "your_facebook_activity")
+    paths["instagram"] = meta(out / "instagram", "your_instagram_activity")
+    discord = out / "discord.json"
+    with discord.open("w", encoding="utf-8") as file:
+        file.write('{"guild": {"id": "1", "name": "Bench"}, "channel": {"id": "2", '
+                   '"type": "GuildTextChat", "name": "general"}, "exportedAt": "2024-01-01", '
+                   '"messages": [\n')
+        for i in range(count):
+            file.write(("" if i == 0 else ",\n") + json.dumps({
+                "id": str(10**17 + i), "type": "Default",
+                "timestamp": moments[i].isoformat() + "+01:00", "timestampEdited": None,
+                "content": said[i], "author": {"id": str(NAMES.index(who[i])),
+                "name": who[i], "nickname": who[i], "isBot": False},
+                "attachments": [], "embeds": [], "stickers": [], "reactions": [],
+            }))
+        file.write(f"\n], \"messageCount\": {count}}}\n")
+    paths["discord"] = discord
+    chatgpt = out / "conversations.json"
+    with chatgpt.open("w", encoding="utf-8") as file:
+        file.write("[")
+        for start_at in range(0, count, 100):  # conversations of 100 messages
+            mapping: dict[str, object] = {"root": {"id": "root", "message": None, "parent": None,
+                                                   "children": [f"n{start_at}"]}}
+            parent = "root"
+            for i in range(start_at, min(count, start_at + 100)):
+                role = "user" if i % 2 == 0 else "assistant"
+                mapping[f"n{i}"] = {"id": f"n{i}", "parent": parent, "children": [], "message": {
+                    "id": f"m{i}", "author": {"role": role}, "create_time": moments[i].timestamp(),
+                    "content": {"content_type": "text", "parts": [said[i]]}, "recipient": "all"}}
+                parent = f"n{i}"
+            file.write(("" if start_at == 0 else ",") + json.dumps({
+                "title": f"Chat {start_at}", "create_time": moments[start_at].timestamp(),
+                "mapping": mapping, "current_node": parent, "conversation_id": f"c{start_at}"}))
+        file.write("]")
+    paths["chatgpt"] = chatgpt
+    signal = out / "signal" / "Maya Rivera"
+    signal.mkdir(parents=True, exist_ok=True)
+    with (signal / "chat.md").open("w", encoding="utf-8") as file:
+        for i in range(count):
+            sender = "Me" if who[i] == NAMES[0] else who[i]
+            file.write(f"[{moments[i]:%Y-%m-%d %H:%M:%S}] {sender}: {said[i]}  \n\n")
+    paths["signal"] = out / "signal"
+    line = out / "[LINE] Chat with Maya Rivera.txt"
+    with line.open("w", encoding="utf-8") as file:
+        file.write("[LINE] Chat history with Maya Rivera\nSaved on: 2024/01/01 10:00\n\n")
+        day = None
+        for i in range(count):
+            if moments[i].date() != day:
+                day = moments[i].date()
+                file.write(f"\n{day:%Y/%m/%d}({day:%a})\n")
+            file.write(f"{moments[i]:%H:%M}\t{who[i]}\t{said[i]}\n")
+    paths["line"] = line
+    return paths
+
+
 def measure(step: str, path: str) -> dict[str, float]:
     """Run one step in this process; return its wall time, message count and peak memory."""
     started = time.perf_counter()
@@ -170,6 +259,13 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--telegram-mb", type=int, default=1024)
     parser.add_argument("--skip-whatstk", action="store_true")
+    parser.add_argument(
+        "--other-messages", type=int, default=200_000,
+        help="messages per synthetic export of the newer sources (0 skips them)",
+    )
+    parser.add_argument(
+        "--only-others", action="store_true", help="measure only the newer sources"
+    )
     parser.add_argument("--measure", nargs=2, metavar=("STEP", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -177,6 +273,9 @@ def main() -> None:
         return
 
     OUT.mkdir(exist_ok=True)
+    if args.only_others:
+        others(args.other_messages)
+        return
     whatsapp = OUT / "WhatsApp Chat with Maya Rivera.txt"
     telegram = OUT / "result.json"
     print(f"generating {args.messages:,} WhatsApp messages and ~{args.telegram_mb} MB of Telegram…")
@@ -200,6 +299,16 @@ def main() -> None:
     big = run_step("twin-import", telegram)
     report("twin import (Telegram)", big)
     print(f"{'':<34} peak memory target for a 1 GB export: < 400 MB")
+    others(args.other_messages)
+
+
+def others(count: int) -> None:
+    """Parse rate and peak memory of each newer chat source on a synthetic export."""
+    if count <= 0:
+        return
+    print(f"\ngenerating {count:,} messages for each of the newer sources…")
+    for name, path in write_other_sources(OUT / "sources", count).items():
+        report(f"twin preview-parse ({name})", run_step("twin-parse", path))
 
 
 if __name__ == "__main__":

@@ -28,10 +28,11 @@ what was read leniently is counted in `twin.importers.lenient` for `twin import`
   in one of those languages.
 * ``Name:`` with nothing after it is a message of that sender: its text, if any, is on the
   next lines; with none (a view-once photo) it is media.
-* A line credited to an author is a system line when it carries WhatsApp's encryption notice
-  (in any language we list), when WhatsApp marked it with U+200E and it reads as a notice, or
-  when the author is the chat's own title (the group, or the contact) and it reads as one of
-  the notices any chat has (encryption, security code, phone number).
+* A line credited to an author is a system line when WhatsApp marked it with U+200E and it
+  reads as a notice; when the author is the chat's own title (the group, or the contact, as the
+  file or zip name says) and it reads as one of the notices any chat has (encryption, in any
+  language we list, security code, phone number); or when it opens the file and is the
+  encryption notice (for files whose name gives no title).
 * A line that is not a header is text of the message before it; such lines are counted, and
   those that look like a header of another layout are counted apart.
 """
@@ -102,10 +103,10 @@ _FOLDED_SUFFIXES = tuple(end.casefold() for end in MEDIA_SUFFIXES)
 _FOLDED_PREFIXES = tuple(start.casefold() for start in MEDIA_PREFIXES)
 _OTHER_HEADER = re.compile(r"^" + _GENERIC_HEADER.pattern, re.MULTILINE)
 """A header of any layout at the start of a further line: kept as text, but counted apart."""
-_NOTICE = re.compile("|".join(re.escape(phrase) for phrase in ENCRYPTION_NOTICES))
-_ANY_CHAT_NOTICE = re.compile("|".join(re.escape(phrase) for phrase in SYSTEM_PHRASES))
-_SHORTEST_NOTICE = 40
-"""Every encryption notice is longer than this, so shorter lines skip the search for one."""
+_CREDITED_NOTICE = re.compile(
+    "|".join(re.escape(phrase) for phrase in (*ENCRYPTION_NOTICES, *SYSTEM_PHRASES))
+)
+"""A notice any chat has, looked for in lines credited to the chat's own title."""
 _MIN_HEADERS = 3
 _MIN_HEADER_SHARE = 0.2
 
@@ -314,7 +315,8 @@ def _split(
     append = chat.rows.append
     report = chat.report
     title = chat.title
-    notice, any_chat_notice = _NOTICE.search, _ANY_CHAT_NOTICE.search
+    rows = chat.rows
+    credited_notice = _CREDITED_NOTICE.search
     odd_clocks: dict[str, tuple[timedelta, str]] = {}
     date_lines = chat.date_lines
     dates: dict[str, str] = {}
@@ -324,7 +326,8 @@ def _split(
     message, header_re = _message_regexes(header)
     finditer, match_header = message.finditer, header_re.match
     exact = _EXACT_KINDS
-    folded_ends, slow_last, slow_starts = _FOLDED_ENDS, _SLOW_LAST, _SLOW_STARTS
+    slow_ends, folded_ends = _SLOW_ENDS, _FOLDED_ENDS
+    slow_last, slow_starts = _SLOW_LAST, _SLOW_STARTS
     text_kind = Kind.TEXT
     line_base = 1  # the line number of buffer[0]
     while True:
@@ -369,13 +372,19 @@ def _split(
             if (
                 not more
                 and first
-                and (first[-1:] not in slow_last or not first.casefold().endswith(folded_ends))
+                and (
+                    first[-1:] not in slow_last
+                    or not (
+                        first.endswith(slow_ends)
+                        or (first[-1].isupper() and first.casefold().endswith(folded_ends))
+                    )
+                )
                 and not first.startswith(slow_starts)
                 and "\u200e" not in first
                 and first not in exact
                 and sender not in odd_names
-                and (len(first) < _SHORTEST_NOTICE or notice(first) is None)
-                and (sender != title or any_chat_notice(first) is None)
+                and rows
+                and (sender != title or credited_notice(first) is None)
             ):
                 append((date, clock, sender, text_kind, first, False))
             else:
@@ -466,8 +475,8 @@ def _finish(
             return (date, clock, None, Kind.SYSTEM, whole, edited)
     elif (
         (marked and is_system(key))
-        or is_encryption_notice(key)
-        or (sender == chat.title and any(phrase in key for phrase in SYSTEM_PHRASES))
+        or (sender == chat.title and _CREDITED_NOTICE.search(key) is not None)
+        or (not chat.rows and is_encryption_notice(key))
     ):
         # Newer exports credit system lines to the group's title or the acting person, and
         # iOS marks them with U+200E.
