@@ -26,7 +26,7 @@ LAYERS = [
 """The layer order, written once: lower first."""
 
 GROUND = {"twin", "twin.records", "twin.errors", "twin.home", "twin.atomic", "twin.samples"}
-GROUND |= {"twin.cli_options"}  # settings dataclasses as click options, for the faces
+GROUND |= {"twin.cli_options", "twin.words"}  # click options from dataclasses; plurals
 GROUND |= {"twin.words"}  # counted nouns and plain rows, for every face
 PLUGINS = {"twin.hookspecs", "twin.plugins"}
 FACES = {"twin.cli", "twin.state", "twin.__main__"}
