@@ -180,3 +180,73 @@ def test_reimporting_a_file_shows_one_import(twin: Twin, vault_home: Home) -> No
     assert ann["times"] == "3" and ann["new"] == "7"
     assert len(json.loads(twin("sources", "--json").stdout)) == 2
     assert len(json.loads(twin("sources", "--json", "--all").stdout)) == 4
+
+
+# 7. Forget says what goes before it asks; --dry-run changes nothing.
+
+
+def _stats(twin: Twin) -> dict[str, int]:
+    data = json.loads(twin("stats", "--json").stdout)
+    return {key: data[key] for key in ("messages", "conversations", "notes", "people", "imports")}
+
+
+def test_forget_dry_run_counts_what_forget_then_removes(twin: Twin, vault_home: Home) -> None:
+    twin("import", str(ANN), str(BO), "--me", "Sam")
+    twin("journal", "add", "--date", "2024-01-10", "Bought a cello bow in Porto.")
+    twin("dataset", "build", "--name", "mine")
+    values = {"base": "default", "base_dir": "", "dataset": "mine", "dataset_hash": ""}
+    from_ann = new_run(vault_home, conversation_ids=[1], config=TrainConfig(), **values)
+    before = _stats(twin)
+    said = twin("forget", "--before", "2024-02-01", "--dry-run").stdout
+    assert _stats(twin) == before
+    assert (vault_home.datasets / "mine").is_dir() and from_ann.folder.is_dir()
+    assert "7 messages (" in said and "1 conversation," in said
+    assert "1 note or journal entry," in said
+    assert "1 dataset (mine)" in said and f"1 training run ({from_ann.id})" in said
+    assert "Nothing was changed" in said
+    done = twin("forget", "--before", "2024-02-01", "--yes").stdout
+    assert "Forgot 7 messages, 1 note, 1 conversation," in done
+    assert not (vault_home.datasets / "mine").exists() and not from_ann.folder.exists()
+
+
+def test_forget_counts_yours_among_the_messages(twin: Twin, vault_home: Home) -> None:
+    twin("import", str(ANN), str(BO), "--me", "Sam")
+    data = json.loads(twin("stats", "--json").stdout)
+    said = twin("forget", "--source", "whatsapp", "--dry-run").stdout
+    assert f"{data['messages']} messages ({data['my_messages']} of them yours)" in said
+    assert "2 conversations" in said
+
+
+def test_forget_shows_the_counts_before_refusing_without_yes(
+    twin: Twin, vault_home: Home
+) -> None:
+    twin("import", str(BO), "--me", "Sam")
+    before = _stats(twin)
+    result = twin("forget", "--contact", "Bo", ok=False)
+    assert result.exit_code == 1 and "--yes" in result.output
+    assert result.output.index("This forgets, for good: ") < result.output.index("--yes")
+    assert _stats(twin) == before
+
+
+@pytest.mark.parametrize(
+    "criteria",
+    [
+        ("--contact", "Bo"),
+        ("--contact", "Ann"),
+        ("--conversation", "Ann"),
+        ("--import", "2"),
+        ("--before", "2024-01-20"),
+        ("--source", "whatsapp"),
+    ],
+)
+def test_forget_preview_matches_forget(
+    twin: Twin, vault_home: Home, criteria: tuple[str, str]
+) -> None:
+    twin("import", str(ANN), "--me", "Sam")
+    twin("import", str(BO))
+    said = twin("forget", *criteria, "--dry-run").stdout
+    messages = int(said.split(": ", 1)[1].split(" message")[0])
+    conversations = int(said.split("), ", 1)[1].split(" conversation")[0])
+    done = twin("forget", *criteria, "--yes").stdout
+    assert f"\nForgot {plural(messages, 'message')}, " in done
+    assert f", {plural(conversations, 'conversation')}, " in done

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import click
 from rich.console import Console
@@ -15,6 +17,7 @@ from twin.hookspecs import hookimpl
 from twin.state import State, pass_state
 from twin.vault.export import export_vault
 from twin.vault.forget import forget
+from twin.vault.forget_preview import preview_forget
 from twin.vault.people import my_names
 from twin.vault.rules import RULE_KINDS, add_rule, list_rules, parse_day, remove_rule
 from twin.words import is_pipe, plain_rows, plural
@@ -201,6 +204,16 @@ def rules_remove(state: State, rule_id: int) -> None:
     console.print(f"Removed rule {rule.id}: {rule.kind} {rule.value}.")
 
 
+class Criteria(NamedTuple):
+    """What `twin forget` was asked to forget, as `forget` and `preview_forget` take it."""
+
+    contact: str | None
+    conversation: str | None
+    source: str | None
+    import_id: int | None
+    before: date | None
+
+
 @click.command(name="forget")
 @click.option("--contact", help="A person: their messages, 1:1 chats with them, and them.")
 @click.option("--conversation", help="A conversation, by title or id.")
@@ -210,6 +223,7 @@ def rules_remove(state: State, rule_id: int) -> None:
 )
 @click.option("--before", metavar="YYYY-MM-DD", help="Everything sent before this day.")
 @click.option("--yes", is_flag=True, help="Don't ask for confirmation.")
+@click.option("--dry-run", is_flag=True, help="Say what would go, and change nothing.")
 @pass_state
 def forget_command(
     state: State,
@@ -219,21 +233,38 @@ def forget_command(
     import_id: int | None,
     before: str | None,
     yes: bool,
+    dry_run: bool,
 ) -> None:
-    """Delete records, and everything derived from them, for good."""
-    if not yes:
-        if not sys.stdin.isatty():
-            raise TwinError("forgetting cannot be undone: add --yes to confirm")
-        click.confirm("This deletes for good. Go on?", abort=True)
+    """Delete records, and everything derived from them, for good.
+
+    It first says what goes (messages, conversations, notes, datasets, runs), then asks.
+    """
+    from twin.train.forget_preview import datasets_going, runs_going
+
+    day = parse_day(before, "--before") if before else None
+    criteria = Criteria(contact, conversation, source, import_id, day)
     with state.open_vault() as vault:
-        gone = forget(
-            vault,
-            contact=contact,
-            conversation=conversation,
-            source=source,
-            import_id=import_id,
-            before=parse_day(before, "--before") if before else None,
+        going = preview_forget(vault, **criteria._asdict())
+        datasets, runs = datasets_going(vault, going), runs_going(vault, going)
+        console.print(
+            f"{'This would forget' if dry_run else 'This forgets, for good'}: "
+            f"{plural(going.messages, 'message')} ({going.mine:,} of them yours), "
+            f"{plural(going.conversations, 'conversation')}, "
+            f"{plural(going.notes, 'note or journal entry', 'notes and journal entries')}, "
+            f"{plural(len(datasets), 'dataset')}"
+            + (f" ({', '.join(datasets)})" if datasets else "")
+            + f", {plural(len(runs), 'training run')}"
+            + (f" ({', '.join(runs)})" if runs else "")
+            + "."
         )
+        if dry_run:
+            console.print("Nothing was changed (--dry-run).")
+            return
+        if not yes:
+            if not sys.stdin.isatty():
+                raise TwinError("forgetting cannot be undone: add --yes to confirm")
+            click.confirm("Go on?", abort=True)
+        gone = forget(vault, **criteria._asdict())
     console.print(
         f"Forgot {plural(gone.messages, 'message')}, {plural(gone.notes, 'note')}, "
         f"{plural(gone.conversations, 'conversation')}, {plural(gone.people, 'person')} and "
