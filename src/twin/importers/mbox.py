@@ -27,7 +27,8 @@ import re
 from collections.abc import Iterator
 from datetime import datetime
 from email import policy
-from email.message import EmailMessage
+from email.header import decode_header, make_header
+from email.message import Message as EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import IO, ClassVar
@@ -42,8 +43,9 @@ _FROM_LINE = re.compile(rb"^From \S+")
 _HEADER = re.compile(rb"^[!-9;-~]+:")
 _SKIPPED_LABELS = frozenset({"spam", "trash", "draft", "drafts", "chat"})
 _PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|aw|wg|tr|rv|sv|vs)\s*(?:\[\d+\])?\s*:\s*)+", re.I)
-_PARSER = BytesParser(policy=policy.default)
-_HEADERS_ONLY = BytesParser(policy=policy.default)
+# compat32 keeps headers as raw strings: ten times faster than the default policy's header
+# objects. RFC 2047 words are decoded where they are read (`_header`).
+_PARSER = BytesParser(policy=policy.compat32)
 
 
 def _mbox_members(source: SourceFile) -> list[str]:
@@ -84,8 +86,26 @@ def _split(stream: IO[bytes]) -> Iterator[bytes]:
         yield b"".join(lines)
 
 
+def _header(message: EmailMessage, name: str) -> str:
+    """A header's text with RFC 2047 encoded words (``=?UTF-8?B?…?=``) decoded."""
+    raw = message.get(name)
+    if raw is None:
+        return ""
+    return _words(raw if isinstance(raw, str) else str(raw))
+
+
+def _words(text: str) -> str:
+    """RFC 2047 encoded words decoded; text left as it is where they are broken."""
+    if "=?" not in text:
+        return text
+    try:
+        return str(make_header(decode_header(text)))
+    except (LookupError, ValueError, UnicodeDecodeError):
+        return text
+
+
 def _labels(message: EmailMessage) -> set[str]:
-    raw = str(message.get("X-Gmail-Labels", "") or "")
+    raw = _header(message, "X-Gmail-Labels")
     return {label.strip().strip('"').lower() for label in raw.split(",") if label.strip()}
 
 
@@ -93,29 +113,49 @@ def _addresses(message: EmailMessage, *names: str) -> list[tuple[str, str]]:
     values: list[str] = []
     for name in names:
         values.extend(str(v) for v in message.get_all(name, []) or [])
-    return [(n, a.lower()) for n, a in getaddresses(values) if a]
+    found = []
+    for display, address in getaddresses(values):
+        if address:
+            found.append((_words(display), address.lower()))
+    return found
+
+
+def _decoded(part: EmailMessage) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return payload.decode(charset, "replace")
+    except LookupError:  # a charset Python doesn't know
+        return payload.decode("utf-8", "replace")
 
 
 def _body(message: EmailMessage) -> tuple[str, bool]:
     """The written text of a message, and whether it carries attachments."""
-    attachments = any(True for _ in message.iter_attachments()) if message.is_multipart() else False
-    part = message.get_body(preferencelist=("plain", "html"))
-    if part is None:
-        return "", attachments
-    try:
-        content = part.get_content()
-    except (LookupError, ValueError, AssertionError):  # unknown charset, broken encoding
-        payload = part.get_payload(decode=True)
-        content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
-    if not isinstance(content, str):
-        return "", attachments
-    if part.get_content_subtype() == "html":
-        content = html_to_text(content)
-    return own_words(content), attachments
+    plain: EmailMessage | None = None
+    html: EmailMessage | None = None
+    attachments = False
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        disposition = str(part.get("Content-Disposition", "")).split(";")[0].strip().lower()
+        kind = part.get_content_type()
+        if disposition == "attachment" or not kind.startswith("text/"):
+            attachments = True
+        elif kind == "text/plain" and plain is None:
+            plain = part
+        elif kind == "text/html" and html is None:
+            html = part
+    if plain is not None:
+        return own_words(_decoded(plain)), attachments
+    if html is not None:
+        return own_words(html_to_text(_decoded(html))), attachments
+    return "", attachments
 
 
 def _subject(message: EmailMessage) -> str:
-    subject = " ".join(str(message.get("Subject", "") or "").split())
+    subject = " ".join(_header(message, "Subject").split())
     return _PREFIX.sub("", subject).strip() or "(no subject)"
 
 
@@ -124,7 +164,7 @@ def _ids(value: object) -> list[str]:
 
 
 def _thread(message: EmailMessage) -> str:
-    gmail = str(message.get("X-GM-THRID", "") or "").strip()
+    gmail = _header(message, "X-GM-THRID").strip()
     if gmail:
         return f"gmail:{gmail}"
     for header in ("References", "In-Reply-To", "Message-ID"):
@@ -173,7 +213,7 @@ class MboxImporter:
                     if headers_only:
                         cuts = [c for c in (raw.find(b"\n\n"), raw.find(b"\r\n\r\n")) if c >= 0]
                         raw = raw[: min(cuts)] if cuts else raw  # the body is not needed
-                        parsed = _HEADERS_ONLY.parsebytes(raw, headersonly=True)
+                        parsed = _PARSER.parsebytes(raw, headersonly=True)
                     else:
                         parsed = _PARSER.parsebytes(raw)
                     yield parsed
@@ -232,8 +272,7 @@ def _date(message: EmailMessage) -> datetime | None:
     if raw is None:
         return None
     try:
-        moment = getattr(raw, "datetime", None)
-        return moment if isinstance(moment, datetime) else parsedate_to_datetime(str(raw))
+        return parsedate_to_datetime(str(raw))
     except (TypeError, ValueError, IndexError):
         return None
 
