@@ -81,3 +81,44 @@ def test_reimport_adds_nothing(vault: Vault) -> None:
     again = import_file(vault, EXPORT)
     assert (first.added, again.added) == (9, 0)
     assert first.me == ["Me"]
+
+
+# A decrypted Signal Desktop database
+
+
+@pytest.fixture
+def desktop_db(tmp_path: Path) -> Path:
+    import sqlite3
+
+    path = tmp_path / "db.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript((FIXTURES / "desktop.sql").read_text(encoding="utf-8"))
+    return path
+
+
+def test_decrypted_desktop_database(desktop_db: Path) -> None:
+    from datetime import UTC
+
+    assert detect_importer(SourceFile(desktop_db)).name == "signal"
+    before = desktop_db.read_bytes()
+    messages = parse(desktop_db)
+    assert desktop_db.read_bytes() == before  # opened read-only
+    assert [(m.conversation, m.sender, m.kind, m.text, m.from_me) for m in messages] == [
+        ("The Band", None, Kind.SYSTEM, "group v2 change", None),
+        ("The Band", "Tiago Costa", Kind.TEXT, "Ensaio às 8?", False),
+        ("The Band", "Me", Kind.TEXT, "Sim!", True),
+        ("Maya Rivera", "Maya Rivera", Kind.TEXT, "Bom dia!", False),
+        ("Maya Rivera", "Me", Kind.TEXT, "Bom dia, Maya!", True),
+        ("Maya Rivera", "Maya Rivera", Kind.MEDIA, "<attachment>", False),
+        ("Maya Rivera", "Me", Kind.DELETED, "", True),
+        ("Maya Rivera", "Maya Rivera", Kind.CALL, "Call", False),
+    ]
+    assert messages[4].edited and not messages[3].edited
+    assert messages[3].sent_at == datetime(2024, 1, 5, 9, 0, tzinfo=UTC)
+    assert {m.is_group for m in messages[:3]} == {True}
+
+
+def test_desktop_database_reimport_adds_nothing(vault: Vault, desktop_db: Path) -> None:
+    first = import_file(vault, desktop_db)
+    again = import_file(vault, desktop_db)
+    assert (first.added, again.added) == (8, 0)

@@ -1,4 +1,7 @@
-"""Signal chats as signal-export (``sigexport``) writes them: Markdown and JSON lines.
+"""Signal chats from signal-export (``sigexport``) and from decrypted Signal Desktop databases.
+
+A decrypted ``db.sqlite`` is read by `twin.importers.signal_desktop`; the rest of this module
+reads signal-export's output.
 
 ``sigexport DEST`` writes one folder per chat, ``DEST/<chat name>/``, holding ``chat.md``,
 ``data.json`` (one JSON object per line) and ``media/``. Point twin at ``DEST``, at one chat's
@@ -45,6 +48,7 @@ from typing import Any, ClassVar
 from twin.errors import BadInput
 from twin.importers.base import ParseOptions
 from twin.importers.files import SourceFile
+from twin.importers.signal_desktop import looks_like_signal_db, read_signal_db
 from twin.records import Kind, Message
 
 ME = "Me"
@@ -73,12 +77,17 @@ class SignalImporter:
         try:
             if source.is_zip or source.is_dir:
                 return bool(_chat_files(source))
+            if looks_like_signal_db(source.path):
+                return True
             return _kind_of(source.path.name, source.head(_HEAD_BYTES)) is not None
         except (BadInput, OSError):
             return False
 
     def parse(self, source: SourceFile, options: ParseOptions) -> Iterator[Message]:
         """Yield every chat's messages, chat by chat, in file order."""
+        if not (source.is_zip or source.is_dir) and looks_like_signal_db(source.path):
+            yield from read_signal_db(source.path)
+            return
         if source.is_zip or source.is_dir:
             files: list[tuple[str | None, str, str]] = list(_chat_files(source))
             if not files:
