@@ -102,3 +102,25 @@ def test_a_persona_fact_answers_about_a_relative() -> None:
 )
 def test_fact_questions_are_told_from_talk(question: str, kind: str | None) -> None:
     assert question_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who in my notes on Orchestra is described as conductor?", "Marta Vidal, conductor."),
+        ('Fill in the blank from my notes: "Arrive at ___, black clothes"', "17:00"),
+    ],
+)
+def test_questions_about_the_notes_in_other_words(question: str, expected: str) -> None:
+    people = passage("- **Marta Vidal**, conductor. Strict, funny.", "Orchestra", "People")
+    answer = find_answer(question, [*PASSAGES, people])
+    assert answer is not None and answer.text == expected
+
+
+def test_names_nothing_recalled_mentions_are_unknown() -> None:
+    from twin.chat.answers import unknown_names
+
+    assert unknown_names("What did I note about Gustavo's birthday?", PASSAGES, None) == {
+        "gustavo"
+    }
+    assert unknown_names("When is the Berlin trip?", PASSAGES, None) == set()

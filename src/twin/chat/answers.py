@@ -45,7 +45,8 @@ _QUESTION = re.compile(
     r"|(?P<where>where)"
     r"|(?P<who>who|whom|whose)"
     r"|(?P<number>how\s+(?:many|much|old|long|far|often))"
-    r"|(?P<what>what(?:'s|\s+is|\s+was|\s+are|\s+were)\s+(?:my|your)\b)"
+    r"|(?P<what>what(?:'s|\s+is|\s+was|\s+are|\s+were)\s+(?:my|your)\b"
+    r"|what\s+(?:did|do|have)\s+(?:i|you)\s+(?:note|write|say|jot|put|mention)\w*)"
     r"|(?P<yesno>(?:any|do|does|did|have|has|are|is|was|were|am)\b))",
     re.I,
 )
@@ -76,6 +77,30 @@ _LEAD = re.compile(r"^\s*(?:[-*+]|\d+[.)]|#+|>)\s*")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _OTHERS = frozenset(["his", "her", "their", "its"])
 _NAME_QUESTION = re.compile(r"\b(?:name|called)\b", re.I)
+_FROM_NOTES = re.compile(r"\b(?:my|your)\s+(?:notes?|journal)\b", re.I)
+"""A question that says it is about the notes is a fact question, whatever its form."""
+_BLANK = re.compile(r"[\"“]([^\"”]*?)_{2,}([^\"”]*?)[\"”]")
+"""A fill-in-the-blank question: "… from ___, then mornings." in quotes."""
+META_WORDS = frozenset(
+    {
+        *("note", "notes", "noted", "journal", "describe", "described", "wrote", "write"),
+        *("written", "say", "said", "mention", "mentioned", "name", "call", "called"),
+        *("blank", "fill"),
+    }
+)
+"""Words about asking, not about what is asked: no line needs to hold them."""
+_ABOUT = re.compile(r"\babout\s+(.+?)\s*\??\s*$", re.I)
+_TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def asked_subject(question: str) -> str | None:
+    """What "what did I note about A1.2 test (German)?" is about: "a1.2 test"."""
+    match = _ABOUT.search(question)
+    if match is None:
+        return None
+    subject = match.group(1)
+    trimmed = _TRAILING_NOTE.sub("", subject)  # "(German)": the note it is in
+    return (trimmed or subject).strip().casefold() or None
 
 
 @dataclass(frozen=True)
@@ -92,9 +117,13 @@ def question_kind(question: str) -> str | None:
 
     A question with no content word ("where are you?") is talk, not a fact question.
     """
+    if _BLANK.search(question):
+        return "blank"
     match = _QUESTION.search(question.strip())
-    if match is None or not content_words(question):
+    if not content_words(question):
         return None
+    if match is None:
+        return "what" if _FROM_NOTES.search(question) else None
     kind = match.lastgroup
     if kind == "what" and _NAME_QUESTION.search(question):
         return "who"
@@ -173,6 +202,48 @@ def _covered(question: set[str], available: set[str]) -> int:
     return sum(1 for word in question if close(word))
 
 
+def _fill_blank(question: str, passages: Sequence[Passage]) -> Answer | None:
+    """The words a recalled passage has where the quoted sentence has its blank."""
+    match = _BLANK.search(question)
+    if match is None:
+        return None
+    before, after = (" ".join(part.split()) for part in match.groups())
+    if not (before or after):
+        return None
+    pattern = re.compile(
+        re.escape(before) + r"\s*(\S+(?:\s+\S+){0,3}?)\s*" + re.escape(after)
+        if after
+        else re.escape(before) + r"\s*(\S+)",
+        re.I,
+    )
+    for passage in passages:
+        if passage.private:
+            continue
+        found = pattern.search(" ".join(passage.text.split()))
+        if found:
+            return Answer(found.group(1).strip(" ,.;:"), f"{passage.source}, {passage.date[:10]}")
+    return None
+
+
+def unknown_names(question: str, passages: Sequence[Passage], persona: Persona | None) -> set[str]:
+    """Names the question asks about that no recalled passage nor the persona mentions.
+
+    "What did I note about Gustavo's birthday?" with no Gustavo anywhere: nothing can answer.
+    """
+    known = " ".join(
+        f"{p.title} {p.heading} {p.text}" for p in passages if not p.private
+    ).casefold()
+    if persona is not None:
+        known += " " + " ".join([persona.name, persona.bio, *persona.facts]).casefold()
+    names = {
+        m.group(0).removesuffix("'s").casefold() for m in _ASKED_NAME.finditer(question.strip())
+    }
+    return {name for name in names - MONTHS - WEEKDAYS if name not in known}
+
+
+_ASKED_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'-]+")
+
+
 def clean(line: str) -> str:
     """A note's line as someone would say it: no list marks, bold or wiki links."""
     text = _LEAD.sub("", _MARKUP.sub("", line)).strip()
@@ -200,9 +271,11 @@ def find_answer(
     kind = question_kind(question)
     if kind is None:
         return None
-    wanted = content_words(question)
-    if kind == "who":
-        wanted -= {"name", "call"}  # asked for, not to be found: "what is my sister's name?"
+    if kind == "blank":
+        return _fill_blank(question, passages)
+    wanted = content_words(question) - content_words(" ".join(sorted(META_WORDS)))
+    if not wanted:
+        return None
     needed = max(1, math.ceil(COVERAGE * len(wanted)))
     relatives = own_relatives_asked(question)
     question_words = set(words(question))
@@ -218,17 +291,20 @@ def find_answer(
         label = f"{passage.source}, {passage.date[:10]}"
         for line in _lines(passage.text):
             candidates.append((line, context, relatives_claimed(line), label))
+    subject = asked_subject(question)
     best: tuple[int, Answer] | None = None
     for line, context, own, label in candidates:
         line_words = content_words(line)
-        if not line_words or not relatives <= own:
-            continue
+        if not line_words or not relatives <= own or line.casefold().startswith("see "):
+            continue  # "See Half marathon plan.": a pointer, not an answer
         in_line = _covered(wanted, line_words)
         covered = _covered(wanted, line_words | context)
         strength = _strength(kind, line, question_words)
         if covered < needed or not strength:
             continue
         score = in_line + covered + 2 * strength
+        if subject and line.casefold().startswith(subject):
+            score += 10  # "A1.2 test: 92%" is the line about "A1.2 test"
         if best is None or score > best[0]:
             best = (score, Answer(line, label))
     return best[1] if best else None

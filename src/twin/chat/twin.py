@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from twin.chat.answers import asks_about_the_person, find_answer, question_kind
+from twin.chat.answers import asks_about_the_person, find_answer, question_kind, unknown_names
 from twin.chat.compose import Composer, composer_messages
 from twin.chat.engine import Engine, GenerationSettings
 from twin.chat.guards import (
@@ -55,6 +55,13 @@ def recall_query(conversation: Sequence[ChatTurn]) -> str:
 
 Generate = Callable[[list[ChatTurn], list[ChatTurn] | None, GenerationSettings], Iterator[str]]
 """Turns a prompt (and its plain twin, for context-aware decoding) into the reply's text."""
+
+
+def _no_draft(
+    _messages: list[ChatTurn], _plain: list[ChatTurn] | None, _settings: GenerationSettings
+) -> Iterator[str]:
+    return iter(())
+
 
 _END = re.compile(r"[.!?…)\]\"'*]\s*$|[^\w\s,;:-]\s*$")
 """A piece that already ends as a sentence does (punctuation, or an emoji)."""
@@ -239,6 +246,16 @@ class Twin:
     ) -> Iterator[str]:
         """A fact question: the model's supported answer, else the passage's, else abstain."""
         guards = self._guards(reply.passages)
+        unknown = unknown_names(query, reply.passages, self.persona)
+        if unknown:  # nothing recalled so much as names it: no model can answer from memory
+            named = ", ".join(sorted(unknown))
+            reason = f"nothing recalled mentions {named}"
+            reply.verdicts.append(Verdict("grounding", query, False, reason))
+            reply.text, reply.finished = self.abstain, True
+            yield reply.text
+            return
+        if question_kind(query) == "blank":
+            generate = _no_draft  # the quoted sentence is answered from the passage itself
         for _ in self._guarded(reply, guards, generate(messages, plain, settings)):
             pass  # held until the whole answer is known
         about_the_person = asks_about_the_person(query)
