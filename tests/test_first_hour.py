@@ -250,3 +250,62 @@ def test_forget_preview_matches_forget(
     done = twin("forget", *criteria, "--yes").stdout
     assert f"\nForgot {plural(messages, 'message')}, " in done
     assert f", {plural(conversations, 'conversation')}, " in done
+
+
+# 3. Who am I? Senders listed with counts, the closest suggested, a stranger's name refused.
+
+
+def _export_from_alex_moreno(tmp_path: Path) -> Path:
+    path = tmp_path / "WhatsApp Chat with Jo.txt"
+    path.write_text(
+        "2/13/24, 10:00 AM - Jo: are you coming tonight?\n"
+        "2/13/24, 10:03 AM - Alex Moreno: yes, at eight\n"
+        "2/13/24, 10:04 AM - Alex Moreno: I'll bring the bread\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_import_with_a_partial_me_lists_senders_and_suggests(
+    twin: Twin, vault_home: Home, tmp_path: Path
+) -> None:
+    result = twin("import", str(_export_from_alex_moreno(tmp_path)), "--me", "Alex")
+    assert "No sender in this export is named 'Alex'" in result.output
+    assert "Senders found: Alex Moreno (2 messages), Jo (1 message)" in result.output
+    assert "Did you mean 'Alex Moreno'? `twin me 'Alex Moreno'`" in result.output
+
+
+def test_me_refuses_a_name_no_sender_has(twin: Twin, vault_home: Home) -> None:
+    twin("import", str(BO))
+    refused = twin("me", "Samm", ok=False)
+    assert refused.exit_code == 1 and "no sender is named 'Samm'" in refused.output
+    assert "Senders found: Bo (2 messages), Sam (1 message)" in refused.output
+    assert "Did you mean 'Sam'?" in refused.output
+    assert "doesn't know yet" in twin("me").output  # nothing was stored
+    assert "Sam is you (1 matching sender" in twin("me", "Sam").output
+    assert twin("me").output.startswith("Sam\n")
+
+
+def test_me_force_takes_a_name_for_later_imports(twin: Twin, vault_home: Home) -> None:
+    twin("import", str(BO))
+    assert "Samuel is you (0 matching senders" in twin("me", "Samuel", "--force").output
+
+
+def test_me_in_an_empty_vault_is_kept_for_later_imports(twin: Twin, vault_home: Home) -> None:
+    assert "Sam is you (0 matching senders" in twin("me", "Sam").output
+
+
+def test_me_without_a_name_lists_the_senders(twin: Twin, vault_home: Home) -> None:
+    twin("import", str(BO), "--me", "Sam")
+    assert "Senders found: Bo (2 messages), Sam (1 message)" in twin("me").stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "closest"),
+    [("Alex", "Alex Moreno"), ("alex moreno", "Alex Moreno"), ("Alexx", "Alex"), ("Zed", None)],
+)
+def test_closest_sender(name: str, closest: str | None) -> None:
+    from twin.vault.senders import closest_sender
+
+    names = ["Alex Moreno", "Jo"] if name != "Alexx" else ["Alex", "Jo"]
+    assert closest_sender(name, names) == closest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,9 @@ from twin.vault.collect import import_file, preview, preview_stats
 from twin.vault.key import write_key_file
 from twin.vault.people import my_names, set_me
 from twin.vault.rules import RuleSet, add_rule, parse_day
+from twin.vault.senders import closest_sender, sender_names, senders
 from twin.vault.vault import Vault
+from twin.words import plural
 
 console = Console(highlight=False, soft_wrap=True)
 notes = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -109,7 +112,7 @@ def preview_command(
         kinds = ", ".join(f"{count:,} {kind}" for kind, count in found.kinds.most_common())
         console.print(
             f"{path}: {found.messages:,} messages ({kinds or 'none'}) in "
-            f"{found.conversations:,} conversation{'s' if found.conversations != 1 else ''}, "
+            f"{plural(found.conversations, 'conversation')}, "
             f"from {len(found.senders):,} senders ({found.source})"
         )
         if found.first is not None and found.last is not None:
@@ -197,18 +200,21 @@ def import_command(
             console.print(
                 f"{path}: [bold]{summary.added:,} new[/bold], {summary.already_there:,} already "
                 f"there, {summary.skipped:,} skipped by your rules "
-                f"({summary.source}, {summary.conversations} conversation"
-                f"{'s' if summary.conversations != 1 else ''}, import #{summary.import_id})"
+                f"({summary.source}, {plural(summary.conversations, 'conversation')}, "
+                f"import #{summary.import_id})"
             )
             _print_lenient(summary.lenient.lines())
             if summary.events:
                 _summarise_activity(vault, summary.import_id, summary.events)
                 continue  # device activity has no senders: nobody to name as you
             if not summary.me:
+                found = senders(vault, summary.import_id)
                 notes.print(
-                    "twin can't tell which sender is you in this export. Say so with "
+                    (f"No sender in this export is named {me!r}. " if me else "")
+                    + "twin can't tell which sender is you in this export. Say so with "
                     "`twin me NAME` (or `--me NAME` when importing) before building a dataset."
                 )
+                _print_senders(found, me)
 
 
 def _summarise_activity(vault: Vault, import_id: int, events: int) -> None:
@@ -245,22 +251,43 @@ def _ask_me(senders: list[str]) -> str | None:
     return None
 
 
+def _print_senders(found: list[tuple[str, int]], name: str | None, out: Console = notes) -> None:
+    """List the senders (most active first) and suggest the one `name` most likely means."""
+    if not found:
+        return
+    listed = ", ".join(f"{who} ({plural(n, 'message')})" for who, n in found[:10])
+    more = f" and {plural(len(found) - 10, 'more sender')}" if len(found) > 10 else ""
+    out.print(f"Senders found: {listed}{more}", markup=False)
+    suggestion = closest_sender(name, [who for who, _ in found]) if name else None
+    if suggestion:
+        out.print(f"Did you mean {suggestion!r}? `twin me {shlex.quote(suggestion)}`", markup=False)
+
+
 @click.command(name="me")
 @click.argument("name", required=False)
+@click.option("--force", is_flag=True, help="Take NAME even if no stored sender has it.")
 @pass_state
-def me_command(state: State, name: str | None) -> None:
-    """Say which sender is you (in every source), or show what twin knows."""
+def me_command(state: State, name: str | None, force: bool) -> None:
+    """Say which sender is you (in every source), or show what twin knows and who sent what."""
     with state.open_vault() as vault:
+        found = senders(vault)
         if name:
+            known = sender_names(vault)
+            if found and name.strip() not in known and not force:
+                _print_senders(found, name)
+                raise TwinError(
+                    f"no sender is named {name!r}; give one of the names above, "
+                    "or add --force to take it for later imports"
+                )
             with vault.transaction():
                 matched = set_me(vault, name)
             console.print(
-                f"{name} is you ({matched} matching sender{'s' if matched != 1 else ''} "
-                "already in the vault)."
+                f"{name} is you ({plural(matched, 'matching sender')} already in the vault)."
             )
         names = my_names(vault)
     if not name:
         console.print(", ".join(names) if names else "twin doesn't know yet. Run `twin me NAME`.")
+        _print_senders(found, None, console)
 
 
 @hookimpl

@@ -1,0 +1,54 @@
+"""The senders the vault holds, with how many messages each sent, and the closest to a name."""
+
+from __future__ import annotations
+
+import difflib
+
+from twin.vault.vault import Vault
+
+
+def senders(vault: Vault, import_id: int | None = None) -> list[tuple[str, int]]:
+    """Every sender with their message count, most active first (of one import, if given)."""
+    where, params = "", []
+    if import_id is not None:
+        where, params = "WHERE messages.import_id = ?", [import_id]
+    return [
+        (str(name), int(count))
+        for name, count in vault.db.execute(
+            "SELECT people.name, count(*) AS sent FROM messages "
+            f"JOIN people ON people.id = messages.sender_id {where} "
+            "GROUP BY people.id ORDER BY sent DESC, people.name",
+            params,
+        )
+    ]
+
+
+def sender_names(vault: Vault) -> set[str]:
+    """Every name a stored sender goes by: their name and every alias, as written."""
+    return {
+        str(name)
+        for (name,) in vault.db.execute(
+            "SELECT name FROM people WHERE id IN (SELECT sender_id FROM messages) UNION "
+            "SELECT alias FROM aliases WHERE person_id IN (SELECT sender_id FROM messages)"
+        )
+    }
+
+
+def closest_sender(name: str, names: list[str]) -> str | None:
+    """The sender `name` most likely means: same letters in another case, a whole word of the
+    sender's name ("Alex" for "Alex Moreno"), or else a near spelling ("Alexx" for "Alex")."""
+    wanted = name.strip().casefold()
+    if not wanted:
+        return None
+    for candidate in names:
+        if candidate.casefold() == wanted:
+            return candidate
+    for candidate in names:
+        if wanted in candidate.casefold().split():
+            return candidate
+    folded = {candidate.casefold(): candidate for candidate in names}
+    near = difflib.get_close_matches(wanted, list(folded), n=1, cutoff=0.6)
+    if near:
+        return folded[near[0]]
+    starts = [candidate for candidate in names if candidate.casefold().startswith(wanted)]
+    return starts[0] if starts else None
