@@ -25,7 +25,7 @@ from twin.hub.state import Hub, Locked
 
 PAIRING = ("/pair", "/api/pair")
 """Open to anyone who can reach the hub: a code is the only way in."""
-BEFORE_UNLOCK = ("/unlock", "/welcome", "/static/", "/favicon.ico")
+BEFORE_UNLOCK = ("/unlock", "/welcome", "/welcome/create", "/static/", "/favicon.ico")
 """What a browser on this machine, or a paired one, sees before it is unlocked."""
 LOCAL_WATCHERS = ("/api/0/",)
 """ActivityWatch's API: open to watchers on this machine (they send no token), as aw-server is."""

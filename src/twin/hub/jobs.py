@@ -103,25 +103,21 @@ def mark_interrupted(vault: Vault) -> int:
         ).rowcount
 
 
-def request_cancel(vault: Vault, job_id: int) -> Job:
-    job = get_job(vault, job_id)
-    if job.live:
-        with vault.transaction():
-            vault.db.execute("UPDATE hub_jobs SET cancel = 1 WHERE id = ?", (job_id,))
-    return get_job(vault, job_id)
-
-
 class JobContext:
-    """What a job's work gets: its vault connection, and ways to report and to be stopped."""
+    """What a job's work gets: its vault connection, and ways to report and to be stopped.
 
-    def __init__(self, vault: Vault, job_id: int) -> None:
+    Progress lives in memory while the work holds a write transaction (an import is one), and
+    goes to the job's row whenever the connection is free, and at the end.
+    """
+
+    def __init__(self, vault: Vault, job_id: int, jobs: Jobs) -> None:
         self.vault = vault
         self.job_id = job_id
+        self.jobs = jobs
         self._last_write = 0.0
 
     def cancelled(self) -> bool:
-        row = self.vault.db.execute("SELECT cancel FROM hub_jobs WHERE id = ?", (self.job_id,))
-        return bool(row.fetchone()[0])
+        return self.job_id in self.jobs.cancelling
 
     def check(self) -> None:
         """Raise `Cancelled` when the person asked to stop."""
@@ -129,16 +125,13 @@ class JobContext:
             raise Cancelled
 
     def report(self, force: bool = False, **progress: Any) -> None:
-        """Store the job's progress (at most a few times a second unless `force`)."""
+        """Note the job's progress; stored in its row at most a few times a second."""
+        self.jobs.progress[self.job_id] = progress
         moment = time.monotonic()
-        if not force and moment - self._last_write < 0.2:
+        if self.vault.db.in_transaction or (not force and moment - self._last_write < 0.5):
             return
         self._last_write = moment
-        with self.vault.transaction():
-            self.vault.db.execute(
-                "UPDATE hub_jobs SET progress = ? WHERE id = ?",
-                (json.dumps(progress, default=str), self.job_id),
-            )
+        self.jobs.save_progress(self.vault, self.job_id)
 
 
 Work = Callable[[JobContext], str]
@@ -152,6 +145,28 @@ class Jobs:
         self.open_vault = open_vault
         self._lock = threading.Lock()
         self.threads: dict[int, threading.Thread] = {}
+        self.progress: dict[int, dict[str, Any]] = {}
+        self.cancelling: set[int] = set()
+
+    def save_progress(self, vault: Vault, job_id: int) -> None:
+        with vault.transaction():
+            vault.db.execute(
+                "UPDATE hub_jobs SET progress = ? WHERE id = ?",
+                (json.dumps(self.progress.get(job_id, {}), default=str), job_id),
+            )
+
+    def cancel(self, vault: Vault, job_id: int) -> Job:
+        """Ask a live job to stop; its work stops at its next check."""
+        job = get_job(vault, job_id)
+        if job.live:
+            self.cancelling.add(job_id)
+        return self.view(job)
+
+    def view(self, job: Job) -> Job:
+        """A job's row with its latest progress, which may not be stored yet."""
+        if job.live and job.id in self.progress:
+            job.progress = self.progress[job.id]
+        return job
 
     def start(self, kind: str, params: dict[str, Any], work: Work) -> int:
         """Queue a job and start it, or refuse while another of its kind is live."""
@@ -184,18 +199,22 @@ class Jobs:
                 vault.db.execute("UPDATE hub_jobs SET status = 'running' WHERE id = ?", (job_id,))
             status, outcome = "done", ""
             try:
-                outcome = work(JobContext(vault, job_id))
+                outcome = work(JobContext(vault, job_id, self))
             except Cancelled:
                 status, outcome = "cancelled", "cancelled; nothing from this job was kept"
             except TwinError as error:
                 status, outcome = "failed", str(error)
             except Exception as error:  # a bug, but the hub must go on and say what happened
                 status, outcome = "failed", f"{type(error).__name__}: {error}"
+            if job_id in self.progress:
+                self.save_progress(vault, job_id)
             with vault.transaction():
                 vault.db.execute(
                     "UPDATE hub_jobs SET status = ?, outcome = ?, finished_at = ? WHERE id = ?",
                     (status, outcome, _now(), job_id),
                 )
+            self.cancelling.discard(job_id)
+            self.progress.pop(job_id, None)
 
     def wait(self, job_id: int, timeout: float | None = None) -> None:
         thread = self.threads.get(job_id)

@@ -10,23 +10,23 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from twin.hub.deps import HubDep, VaultDep, render
-from twin.hub.jobs import get_job, request_cancel
+from twin.hub.jobs import get_job
 
 router = APIRouter()
 RETURN_TO = {"import": "/sources", "dataset": "/dataset", "train": "/training", "evaluate": "/"}
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
-def job_page(request: Request, vault: VaultDep, job_id: int) -> HTMLResponse:
-    job = get_job(vault, job_id)
+def job_page(request: Request, hub: HubDep, vault: VaultDep, job_id: int) -> HTMLResponse:
+    job = hub.jobs.view(get_job(vault, job_id))
     return render(
         request, "job.html", title=f"Job {job_id}", job=job, back=RETURN_TO.get(job.kind, "/")
     )
 
 
 @router.get("/jobs/{job_id}/state")
-def job_state(vault: VaultDep, job_id: int) -> dict[str, object]:
-    return get_job(vault, job_id).describe()
+def job_state(hub: HubDep, vault: VaultDep, job_id: int) -> dict[str, object]:
+    return hub.jobs.view(get_job(vault, job_id)).describe()
 
 
 @router.get("/jobs/{job_id}/events")
@@ -37,7 +37,7 @@ async def job_events(hub: HubDep, job_id: int) -> StreamingResponse:
         last = ""
         while True:
             with hub.open_vault() as vault:
-                job = get_job(vault, job_id)
+                job = hub.jobs.view(get_job(vault, job_id))
             now = json.dumps(job.describe())
             if now != last:
                 yield f"data: {now}\n\n"
@@ -51,6 +51,6 @@ async def job_events(hub: HubDep, job_id: int) -> StreamingResponse:
 
 
 @router.post("/jobs/{job_id}/cancel")
-def cancel(vault: VaultDep, job_id: int) -> Response:
-    request_cancel(vault, job_id)
+def cancel(hub: HubDep, vault: VaultDep, job_id: int) -> Response:
+    hub.jobs.cancel(vault, job_id)
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)

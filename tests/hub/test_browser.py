@@ -1,0 +1,233 @@
+"""A newcomer's path through the hub in a real browser (Debian's chromium, headless).
+
+Onboarding → upload the sample WhatsApp export → preview → keep → a journal entry → build a
+dataset → train the tiny model → chat → thumbs down with a correction → forget a contact.
+Each page is checked with axe-core (no serious or critical violation) and photographed into
+``tests/.output/hub/``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from twin.home import Home
+from twin.hub.app import create_app
+from twin.hub.settings import HubSettings
+from twin.hub.state import Hub
+from twin.samples import whatsapp_exports
+from twin.vault.key import Secret
+from twin.vault.vault import Vault
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = Path(__file__).parent / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
+SHOTS = Path(__file__).parents[1] / ".output" / "hub"
+PASSPHRASE = "correct horse battery"
+JOB_SECONDS = 240_000  # milliseconds Playwright waits for a background job
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless chromium for the whole session."""
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is missing: run scripts/setup")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        found = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield found
+        found.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def served(tmp_home: Home) -> Iterator[tuple[str, Hub]]:
+    """A real hub on 127.0.0.1 over a home with no vault yet, as a newcomer has."""
+    import uvicorn
+
+    hub = Hub(tmp_home, HubSettings(open_browser=False))
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(hub), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started
+    yield f"http://127.0.0.1:{port}", hub
+    server.should_exit = True
+    thread.join(10)
+
+
+def finish_job(page: Any) -> None:
+    """Wait on a job's page until the job ends; it must have succeeded."""
+    import re
+
+    from playwright.sync_api import expect
+
+    page.wait_for_selector('#job[data-live="no"]', timeout=JOB_SECONDS)  # reloaded at the end
+    page.wait_for_load_state()
+    status = page.locator("#job-status")
+    expect(status).to_have_text(re.compile("^(done|failed|cancelled|interrupted)$"), timeout=JOB_SECONDS)
+    assert status.inner_text() == "done", page.locator("#job-outcome").inner_text()
+
+
+class Visit:
+    """Looks at each page as a person and as axe-core would, and keeps a screenshot."""
+
+    def __init__(self, page: Any) -> None:
+        if not AXE.is_file():
+            pytest.fail(f"axe-core is missing ({AXE}): run scripts/setup")
+        self.page = page
+        self.shots: list[Path] = []
+        SHOTS.mkdir(parents=True, exist_ok=True)
+
+    def check(self, name: str) -> None:
+        self.page.add_script_tag(path=str(AXE))
+        bad = self.page.evaluate(
+            """async () => {
+                const result = await axe.run(document);
+                return result.violations
+                    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                    .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '));
+            }"""
+        )
+        assert bad == [], f"{name}: {bad}"
+        shot = SHOTS / f"{len(self.shots) + 1:02d}-{name}.png"
+        self.page.screenshot(path=str(shot), full_page=True)
+        self.shots.append(shot)
+
+
+def test_a_newcomer_goes_from_onboarding_to_a_conversation_and_takes_data_back(
+    browser: Any, served: tuple[str, Hub], tiny_model: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    base, hub = served
+    page = browser.new_page()
+    page.set_default_timeout(30_000)
+    visit = Visit(page)
+
+    # Onboarding: what a twin is, the diagram, then a new vault.
+    page.goto(base + "/")
+    expect(page).to_have_url(base + "/welcome")
+    expect(page.get_by_role("heading", name="What a digital twin is")).to_be_visible()
+    assert page.locator("figure.diagram img").evaluate("img => img.naturalWidth") > 0
+    visit.check("onboarding")
+    page.get_by_label("New passphrase").fill(PASSPHRASE)
+    page.get_by_label("The same passphrase again").fill(PASSPHRASE)
+    page.get_by_role("button", name="Make my vault").click()
+
+    # Sources: upload the sample export (streamed, with progress), preview, keep.
+    expect(page).to_have_url(base + "/sources")
+    visit.check("sources")
+    export = whatsapp_exports()[0]
+    page.set_input_files("#export", str(export))
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.get_by_role("heading", name="Preview")).to_be_visible()
+    expect(page.locator(".conversation").first).to_contain_text("Maya Rivera")
+    expect(page.locator(".conversation").first).to_contain_text("messages")
+    page.get_by_label("Which of these is you?").select_option("Sam Rivera")
+    visit.check("preview")
+    page.get_by_role("button", name="Keep it").click()
+    finish_job(page)
+    expect(page.locator("#job-outcome")).to_contain_text("Kept")
+    visit.check("import-job")
+    page.goto(base + "/sources")
+    expect(page.locator("table").last).to_contain_text("whatsapp")
+
+    # Journal: a quick entry, no other entries shown while writing; the list on its own page.
+    page.goto(base + "/journal")
+    page.get_by_label("What happened, what you think").fill("Played the cello at the rehearsal.")
+    page.get_by_role("button", name="Save entry").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved")
+    visit.check("journal")
+    page.goto(base + "/journal/entries")
+    expect(page.locator("article.entry")).to_contain_text("cello")
+    visit.check("journal-entries")
+
+    # Dataset: build, then read the card.
+    page.goto(base + "/dataset")
+    visit.check("dataset-empty")
+    page.get_by_role("button", name="Build dataset").click()
+    finish_job(page)
+    expect(page.locator("#job-outcome")).to_contain_text("training")
+    page.goto(base + "/dataset")
+    expect(page.locator("pre.card-text")).to_contain_text("default")
+    visit.check("dataset-card")
+
+    # Training: the tiny model, a few steps, watched live.
+    page.goto(base + "/training")
+    page.get_by_label("Base model").fill(str(tiny_model))
+    page.get_by_label("At most this many steps").fill("2")
+    visit.check("training")
+    page.get_by_role("button", name="Start training").click()
+    finish_job(page)
+    expect(page.locator("#job-outcome")).to_contain_text("completed")
+    visit.check("training-job")
+    page.goto(base + "/training")
+    expect(page.locator("table").last).to_contain_text("completed")
+
+    # Chat: a streamed reply, what it rests on, then a thumbs down with a correction.
+    page.goto(base + "/chat")
+    page.get_by_label("Say something to your twin").fill("How was the rehearsal?")
+    page.get_by_role("button", name="Send").click()
+    reply = page.locator("article.turn.assistant").last
+    expect(reply.locator("summary")).to_have_text("What this reply rests on", timeout=60_000)
+    assert reply.locator(".said").inner_text().strip()
+    visit.check("chat")
+    reply.get_by_label("I would have said …").fill("It went well, the cello part is hard.")
+    reply.get_by_role("button", name="Save what I would have said").click()
+    expect(page.locator("article.turn.assistant")).to_have_count(1)
+
+    # Data: forget a contact, after a confirmation saying exactly what goes.
+    page.goto(base + "/data")
+    expect(page.locator("table")).to_contain_text("Maya Rivera")
+    visit.check("data")
+    page.get_by_label("Forget").select_option("contact")
+    page.get_by_label("Which one").fill("Maya Rivera")
+    page.get_by_role("button", name="Show what would go").click()
+    dialog = page.get_by_role("alertdialog")
+    expect(dialog).to_contain_text("messages Maya Rivera sent")
+    expect(dialog).to_contain_text("one-to-one chat 'Maya Rivera'")
+    visit.check("forget-confirm")
+    page.get_by_role("button", name="Forget it for good").click()
+    expect(page.get_by_role("status")).to_contain_text("Forgot")
+    visit.check("forgotten")
+
+    # Devices and Settings.
+    page.goto(base + "/devices")
+    page.get_by_role("button", name="Pair a new device").click()
+    expect(page.locator(".code")).to_have_text(re.compile(r"^\d{8}$"))
+    visit.check("devices")
+    page.goto(base + "/settings")
+    expect(page.locator("dl").first).to_contain_text(str(hub.home.path))
+    visit.check("settings")
+    page.goto(base + "/")
+    visit.check("start")
+
+    with Vault.open(hub.home, Secret(passphrase=PASSPHRASE)) as vault:
+        feedback = list(vault.rows("SELECT verdict, correction FROM feedback"))
+        people = [row["name"] for row in vault.rows("SELECT name FROM people")]
+    assert feedback[-1]["correction"] == "It went well, the cello part is hard."
+    assert "Maya Rivera" not in people
+    assert all(shot.stat().st_size > 1000 for shot in visit.shots)
+    (SHOTS / "pages.json").write_text(json.dumps([s.name for s in visit.shots], indent=1))
