@@ -82,3 +82,14 @@ def test_datasets_leave_scripts_out_unless_asked(tmp_home: Home) -> None:
         assert "outrageous fortune" in read_text(vault, "mixed", "train.jsonl")
         assert "Includes dialogue-script material" in read_text(vault, "mixed", "card.md")
         assert mixed.stats["examples"]["train"] > plain.stats["examples"]["train"]
+
+
+def test_scripts_are_never_held_out(tmp_home: Home) -> None:
+    with Vault.create(tmp_home, Secret(passphrase=PASSPHRASE)) as vault:
+        # Only script material: a time-ordered split would hold its last scene out.
+        import_file(vault, PLAY, source="script", options=ParseOptions(speaker="Hamlet"))
+        built = build_dataset(
+            vault, BuildOptions(name="s", val_fraction=0.5, redact=False, with_scripts=True)
+        )
+        assert built.stats["examples"]["val"] == 0
+        assert built.stats["examples"]["train"] > 0

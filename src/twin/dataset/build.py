@@ -11,7 +11,7 @@ import hashlib
 import shutil
 from array import array
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -164,7 +164,13 @@ def build_dataset(vault: Vault, options: BuildOptions) -> Built:
                 f"no examples: the filters removed all {maker.targets_considered} of your turns "
                 f"({removed}); switch one off with --no-filter NAME"
             )
-        split = split_sessions(spans, options.val_fraction)
+        # Dialogue scripts are never held out: evaluation measures the person's own replies.
+        scripts = {c.id for c in selection.conversations if c.source == "script"}
+        scripted = {s.key for s, c in zip(spans, conversation_of, strict=True) if c in scripts}
+        split = split_sessions([s for s in spans if s.key not in scripted], options.val_fraction)
+        if scripted:
+            kept = {s.key for s in spans if s.key in scripted and s.examples}
+            split = replace(split, train=split.train | kept)
         split_tokens: dict[str, array[int]] = {"train": array("l"), "val": array("l")}
         per_conversation: Counter[int] = Counter()
         with (
