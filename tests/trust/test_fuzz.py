@@ -175,15 +175,7 @@ def _long_line(path: Path) -> None:
     [
         ("nested.zip", _nested_zip),
         ("many.zip", _many_members),
-        pytest.param(
-            "deep.json",
-            _deep_json,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the signal importer's detect() calls json.loads on the file's head: "
-                "RecursionError on 100,000 nested arrays (found by this test; not yet fixed)",
-            ),
-        ),
+        ("deep.json", _deep_json),
         ("WhatsApp Chat with Ann.txt", _long_line),
     ],
 )

@@ -133,9 +133,11 @@ def _kind_of(name: str, head: bytes) -> str | None:
         return _MARKDOWN
     if name.lower().endswith(".json"):
         first = text.lstrip().split("\n", 1)[0]
+        if not first.startswith("{"):  # a data.json line is one flat object
+            return None
         try:
             obj = json.loads(first)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         if isinstance(obj, dict) and {"date", "sender", "body"} <= obj.keys():
             return _JSON
@@ -182,7 +184,7 @@ def _json_rows(text: io.TextIOWrapper, label: str) -> Iterator[Row]:
         try:
             obj: Any = json.loads(line)
             moment = datetime.fromisoformat(obj["date"])
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             raise BadInput(label, "not a signal-export data.json line", line=number) from None
         sender = str(obj.get("sender") or "No-Sender")
         if obj.get("deleted"):
