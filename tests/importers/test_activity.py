@@ -153,3 +153,11 @@ def test_other_sqlite_is_not_history(tmp_path: Path) -> None:
     assert not BrowserHistoryImporter().detect(SourceFile(path))
     with pytest.raises(BadInput, match="not a Firefox or Chrome"):
         events(BrowserHistoryImporter(), path)
+
+
+def test_preview_stats_counts_events() -> None:
+    from twin.vault.collect import preview_stats
+
+    stats = preview_stats(AW, None, ParseOptions())
+    assert stats.messages == 6 and stats.kinds["window event"] == 3
+    assert stats.first == datetime(2024, 3, 5, 8, 10) and not stats.senders

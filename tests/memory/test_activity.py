@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from click.testing import Result
+
+from twin.home import Home
 from twin.memory.activity import day_summary, refresh_activity
 from twin.memory.embeddings import Embedder
 from twin.memory.recall import recall
@@ -67,3 +71,20 @@ def test_forgetting_the_import_removes_events_and_day_summaries(
     assert left[0] == 0
     assert vault.db.execute("SELECT count(*) FROM chunks").fetchone()[0] == 0
     assert any("activity day summar" in line for line in gone.derived)
+
+
+def test_twin_import_of_history_summarises_days(
+    twin: Callable[..., Result], vault_home: Home
+) -> None:
+    result = twin("import", str(FIXTURES / "zsh_history"))
+    assert "4 activity events; 1 day summaries indexed" in result.output
+    assert "can't tell which sender is you" not in result.output
+    again = twin("import", str(FIXTURES / "zsh_history"))
+    assert "0 new" in again.output
+
+
+def test_script_import_needs_as(twin: Callable[..., Result], vault_home: Home) -> None:
+    play = FIXTURES.parent / "script" / "hamlet_act3.txt"
+    refused = twin("import", str(play), ok=False)
+    assert refused.exit_code == 1 and "--as NAME" in refused.output
+    twin("import", str(play), "--as", "Hamlet")

@@ -82,8 +82,15 @@ def preview_stats(path: Path, source: str | None, options: ParseOptions) -> Prev
     conversations: set[str] = set()
     try:
         with reading() as report:
-            for message in importer.parse(file, options):
+            records: Iterable[Message | Event] = importer.parse(file, options)
+            for message in records:
                 stats.messages += 1
+                if isinstance(message, Event):  # device activity: counted by kind, no senders
+                    stats.kinds[f"{message.kind} event"] += 1
+                    moment = _utc(message.started_at)
+                    stats.first = moment if stats.first is None else min(stats.first, moment)
+                    stats.last = moment if stats.last is None else max(stats.last, moment)
+                    continue
                 stats.kinds[message.kind.value] += 1
                 conversations.add(message.conversation_id or message.conversation)
                 if message.sender is not None and message.kind is not Kind.SYSTEM:
