@@ -309,3 +309,58 @@ def test_closest_sender(name: str, closest: str | None) -> None:
 
     names = ["Alex Moreno", "Jo"] if name != "Alexx" else ["Alex", "Jo"]
     assert closest_sender(name, names) == closest
+
+
+# 2. `twin ask` and `twin recall` agree on what is recalled, or `twin recall` shows why not.
+
+
+@pytest.fixture(scope="module")
+def chat_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.tiny import build_chat_model
+
+    return build_chat_model(tmp_path_factory.mktemp("first-hour-chat-model"))
+
+
+def _asked(twin: Twin, model: Path, question: str) -> list[str]:
+    answer = twin("ask", question, "--model", str(model), "--json", "--max-tokens", "4")
+    return [passage["passage"] for passage in json.loads(answer.stdout)["passages"]]
+
+
+def _recalled(twin: Twin, question: str) -> list[dict[str, object]]:
+    found: list[dict[str, object]] = json.loads(twin("recall", question, "--json").stdout)
+    return found
+
+
+@pytest.mark.parametrize(
+    "question", ["what did I make this week?", "What is my cat called?", "walnut cake"]
+)
+def test_ask_uses_exactly_what_recall_marks_as_used(
+    twin: Twin, vault_home: Home, chat_model: Path, question: str
+) -> None:
+    twin("journal", "add", "Made a walnut cake for Ann's birthday.")
+    twin("journal", "add", "--date", "2024-04-01", "Adopted a grey cat and named her Pixel.")
+    recalled = _recalled(twin, question)
+    used = [passage["passage"] for passage in recalled if passage["used_by_twin"]]
+    assert _asked(twin, chat_model, question) == used
+    assert all((p["why_not"] is None) == p["used_by_twin"] for p in recalled)
+
+
+def test_recall_says_why_ask_leaves_this_weeks_entry_out(
+    twin: Twin, vault_home: Home, chat_model: Path
+) -> None:
+    # What the newcomer saw: `twin recall` listed the entry first, `twin ask` recalled nothing.
+    twin("journal", "add", "Made a walnut cake for Ann's birthday.")
+    question = "what did I make this week?"
+    [entry] = _recalled(twin, question)
+    assert entry["passage"] == "Made a walnut cake for Ann's birthday."
+    if not entry["used_by_twin"]:
+        assert "similarity" in str(entry["why_not"])
+        shown = twin("recall", question).stdout
+        assert "not used by twin ask: too far from the question" in shown
+        asked = twin(
+            "ask", question, "--model", str(chat_model), "--show-sources", "--max-tokens", "4"
+        ).stdout
+        assert "No passage recalled." in asked and "the closest passage" in asked
+        assert _asked(twin, chat_model, question) == []
+    else:
+        assert _asked(twin, chat_model, question) == [entry["passage"]]

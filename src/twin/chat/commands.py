@@ -221,6 +221,13 @@ def ask(state: State, /, text: str, as_json: bool, show_sources: bool, **options
     click.echo(reply.text)
     if show_sources:
         _print_sources(reply)
+        if not reply.passages:
+            from twin.memory.embeddings import default_embedder
+            from twin.memory.relevance import nothing_used_because
+
+            with state.open_vault() as vault:
+                why = nothing_used_because(vault, default_embedder(), text)
+            console.print(f"[dim]{escape(why)}[/dim]")
 
 
 @click.command()

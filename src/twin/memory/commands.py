@@ -17,6 +17,7 @@ from twin.importers.notes import note_importers
 from twin.memory.embeddings import default_embedder
 from twin.memory.index import index_counts, index_messages, index_notes
 from twin.memory.recall import recall
+from twin.memory.relevance import used_by_twin, why_left_out
 from twin.memory.store import add_journal_entry, forget_notes, import_notes, list_notes
 from twin.records import NoteKind
 from twin.state import State, pass_state
@@ -214,8 +215,13 @@ def recall_command(state: State, query: str, limit: int, as_json: bool) -> None:
     """Find the passages of your journal and notes that best answer QUERY."""
     with state.open_vault() as vault:
         passages = recall(vault, default_embedder(), query, limit)
+        used = used_by_twin(vault, default_embedder(), query) if passages else set()
     if as_json:
-        click.echo(json.dumps([p.describe() for p in passages], indent=2, ensure_ascii=False))
+        described = [
+            {**p.describe(), "used_by_twin": p.chunk_id in used, "why_not": why_left_out(p, used)}
+            for p in passages
+        ]
+        click.echo(json.dumps(described, indent=2, ensure_ascii=False))
         return
     if not passages:
         console.print(
@@ -228,6 +234,9 @@ def recall_command(state: State, query: str, limit: int, as_json: bool) -> None:
             f"  {escape(passage.heading)}{escape(mark)}"
         )
         console.print(f"   {escape(passage.text)}")
+        why = why_left_out(passage, used)
+        said = f"not used by twin ask: {why}" if why else "used by twin ask"
+        console.print(f"   [dim]{escape(said)}[/dim]")
 
 
 @click.group()
