@@ -364,3 +364,27 @@ def test_recall_says_why_ask_leaves_this_weeks_entry_out(
         assert _asked(twin, chat_model, question) == []
     else:
         assert _asked(twin, chat_model, question) == [entry["passage"]]
+
+
+# 1. Asking before there is anything to ask about.
+
+
+def test_ask_on_an_empty_vault_says_so_first_and_still_answers(
+    twin: Twin, vault_home: Home, chat_model: Path
+) -> None:
+    result = twin("ask", "how was my week?", "--model", str(chat_model), "--max-tokens", "4")
+    said = result.output
+    assert said.startswith("Your vault is empty")
+    for step in ("twin import", "twin notes import", "twin journal add"):
+        assert step in said
+    assert f"speaks from the model ({chat_model.name}) alone" in said
+    assert result.stdout.strip()  # the reply itself, on stdout for scripts
+    assert "Your vault is empty" not in result.stdout
+
+
+def test_ask_with_something_in_the_vault_says_nothing_of_emptiness(
+    twin: Twin, vault_home: Home, chat_model: Path
+) -> None:
+    twin("journal", "add", "Made a walnut cake for Ann's birthday.")
+    result = twin("ask", "how was my week?", "--model", str(chat_model), "--max-tokens", "4")
+    assert "vault is empty" not in result.output and "alone" not in result.output

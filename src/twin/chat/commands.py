@@ -101,6 +101,14 @@ def model_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+EMPTY_VAULT = (
+    "Your vault is empty: twin has nothing of yours to speak from yet. Add some with "
+    "`twin import EXPORT` (a chat export), `twin notes import DIR` (your notes) or "
+    "`twin journal add TEXT` (a journal entry). Answering anyway."
+)
+"""What `twin ask` says first when the vault holds no messages, notes or journal entries."""
+
+
 class _Session(AbstractContextManager["_Session"]):
     """An open vault and a loaded twin, closed together."""
 
@@ -213,8 +221,18 @@ def persona_edit(
 @pass_state
 def ask(state: State, /, text: str, as_json: bool, show_sources: bool, **options: Any) -> None:
     """Ask your twin one thing and print its reply (for scripts)."""
+    with state.open_vault() as vault:
+        held = vault.counts()
+    empty = held["messages"] == 0 and held["notes"] == 0
+    if empty:  # said before the model loads, which can take a while
+        notes.print(EMPTY_VAULT)
     with _Session(state, options) as session:
         reply = session.twin.ask([{"role": "user", "content": text}])
+    if empty:
+        notes.print(
+            f"This reply speaks from the model ({escape(reply.model)}) alone: "
+            "nothing of yours to recall, and no run trained on your words."
+        )
     if as_json:
         click.echo(json.dumps(reply.describe(), indent=2, ensure_ascii=False))
         return
