@@ -150,7 +150,7 @@ def test_a_pushed_journal_entry_appears_in_recall(
     sources = twin("sources", "--json").output
     assert "pushed by device 1: laptop" in sources
     gone = twin("forget", "--import", str(response.json()["import"]), "--yes")
-    assert "1 notes" in gone.output
+    assert "Forgot 0 messages, 1 note" in gone.output
     assert "bicycle" not in twin("recall", "bicycle chain", "--json").output
 
 
@@ -165,17 +165,26 @@ def test_activitywatch_heartbeats_merge_into_one_event(local: TestClient) -> Non
     start = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
     data = {"app": "Firefox", "title": "twin"}
     for second in range(0, 10, 2):  # a watcher beats every 2 s, pulsetime 3 s
-        beat = {"timestamp": (start + timedelta(seconds=second)).isoformat(), "duration": 0,
-                "data": data}
+        beat = {
+            "timestamp": (start + timedelta(seconds=second)).isoformat(),
+            "duration": 0,
+            "data": data,
+        }
         response = local.post(
             "/api/0/buckets/aw-watcher-window_sam/heartbeat?pulsetime=3", json=beat
         )
         assert response.status_code == 200, response.text
-    other = {"timestamp": (start + timedelta(seconds=10)).isoformat(), "duration": 0,
-             "data": {"app": "Terminal", "title": "bash"}}
+    other = {
+        "timestamp": (start + timedelta(seconds=10)).isoformat(),
+        "duration": 0,
+        "data": {"app": "Terminal", "title": "bash"},
+    }
     local.post("/api/0/buckets/aw-watcher-window_sam/heartbeat?pulsetime=3", json=other)
-    late = {"timestamp": (start + timedelta(seconds=60)).isoformat(), "duration": 0,
-            "data": {"app": "Terminal", "title": "bash"}}
+    late = {
+        "timestamp": (start + timedelta(seconds=60)).isoformat(),
+        "duration": 0,
+        "data": {"app": "Terminal", "title": "bash"},
+    }
     local.post("/api/0/buckets/aw-watcher-window_sam/heartbeat?pulsetime=3", json=late)
     events = local.get("/api/0/buckets/aw-watcher-window_sam/events").json()
     assert [(e["data"]["app"], e["duration"]) for e in reversed(events)] == [
@@ -185,8 +194,21 @@ def test_activitywatch_heartbeats_merge_into_one_event(local: TestClient) -> Non
     ]
 
 
-@pytest.mark.parametrize("path", ["/", "/sources", "/data", "/journal", "/dataset",
-                                  "/training", "/chat", "/devices", "/settings", "/welcome"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/sources",
+        "/data",
+        "/journal",
+        "/dataset",
+        "/training",
+        "/chat",
+        "/devices",
+        "/settings",
+        "/welcome",
+    ],
+)
 def test_every_page_shows_without_javascript(unlocked: tuple[TestClient, str], path: str) -> None:
     client, _ = unlocked
     response = client.get(path)

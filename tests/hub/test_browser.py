@@ -86,7 +86,9 @@ def finish_job(page: Any) -> None:
     page.wait_for_selector('#job[data-live="no"]', timeout=JOB_SECONDS)  # reloaded at the end
     page.wait_for_load_state()
     status = page.locator("#job-status")
-    expect(status).to_have_text(re.compile("^(done|failed|cancelled|interrupted)$"), timeout=JOB_SECONDS)
+    expect(status).to_have_text(
+        re.compile("^(done|failed|cancelled|interrupted)$"), timeout=JOB_SECONDS
+    )
     assert status.inner_text() == "done", page.locator("#job-outcome").inner_text()
 
 
@@ -206,8 +208,11 @@ def test_a_newcomer_goes_from_onboarding_to_a_conversation_and_takes_data_back(
     page.get_by_label("Which one").fill("Maya Rivera")
     page.get_by_role("button", name="Show what would go").click()
     dialog = page.get_by_role("alertdialog")
-    expect(dialog).to_contain_text("messages Maya Rivera sent")
-    expect(dialog).to_contain_text("one-to-one chat 'Maya Rivera'")
+    expect(dialog).to_contain_text("of them yours")
+    expect(dialog).to_contain_text("conversations touched: Maya Rivera")
+    expect(dialog).to_contain_text("1 dataset made from them: default")
+    expect(dialog).to_contain_text("1 training run that learned from them")
+    expect(dialog).to_contain_text("the person Maya Rivera")
     visit.check("forget-confirm")
     page.get_by_role("button", name="Forget it for good").click()
     expect(page.get_by_role("status")).to_contain_text("Forgot")

@@ -52,7 +52,8 @@ def create_bucket(
     """Make a bucket; False when it already existed (ActivityWatch answers 304 then)."""
     with vault.transaction():
         cursor = vault.db.execute(
-            "INSERT OR IGNORE INTO hub_buckets (name, type, client, hostname, device_id, created_at) "
+            "INSERT OR IGNORE INTO hub_buckets "
+            "(name, type, client, hostname, device_id, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (
                 name,

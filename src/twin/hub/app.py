@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import socket
 from pathlib import Path
@@ -29,10 +30,8 @@ def allowed_hosts(hub: Hub) -> set[str]:
     if hub.settings.lan:
         name = socket.gethostname()
         hosts |= {name, f"{name}.local", hub.settings.host}
-        try:
+        with contextlib.suppress(OSError):
             hosts |= set(socket.gethostbyname_ex(name)[2])
-        except OSError:
-            pass
     return {host.lower() for host in hosts}
 
 

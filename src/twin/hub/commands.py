@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import webbrowser
 
@@ -101,10 +102,8 @@ def serve(state: State, settings: object) -> None:
         click.echo(f"  certificate fingerprint (SHA-256): {hub.fingerprint}")
     click.echo("  Ctrl-C stops it.")
     if settings.open_browser:
-        try:
+        with contextlib.suppress(webbrowser.Error):
             webbrowser.open(address)
-        except webbrowser.Error:
-            pass
     app = create_app(hub)
     uvicorn.run(app, host=settings.host, port=port, log_level="warning", **ssl)  # type: ignore[arg-type]
 

@@ -139,4 +139,5 @@ class Gate:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
 
-        return replay, (fields.get("csrf") or [None])[0]
+        found = fields.get("csrf")
+        return replay, found[0] if found else None

@@ -32,7 +32,8 @@ def device_import(vault: Vault, device: Device | None, source: str) -> int:
     if row is not None:
         return int(row[0])
     cursor = vault.db.execute(
-        "INSERT INTO imports (source, importer_version, file_name, file_sha256, imported_at, rules) "
+        "INSERT INTO imports "
+        "(source, importer_version, file_name, file_sha256, imported_at, rules) "
         "VALUES (?, 'hub-push-1', ?, '', ?, ?)",
         (
             source,

@@ -83,8 +83,8 @@ class Throttle:
             count, last = self._failures.get(client, (0, 0.0))
         if count == 0:
             return 0.0
-        delay = min(self.cap, self.base * 2 ** (count - 1))
-        return max(0.0, last + delay - time.monotonic())
+        delay = min(self.cap, self.base * 2.0 ** (count - 1))
+        return float(max(0.0, last + delay - time.monotonic()))
 
     def failed(self, client: str) -> None:
         with self._lock:

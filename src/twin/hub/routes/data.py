@@ -11,9 +11,12 @@ from twin.errors import TwinError
 from twin.hub.deps import VaultDep, render
 from twin.memory.recall import keyword_query
 from twin.memory.store import list_notes
+from twin.train.forget_preview import datasets_going, runs_going
 from twin.vault.forget import forget
+from twin.vault.forget_preview import preview_forget
 from twin.vault.rules import parse_day
 from twin.vault.vault import Vault
+from twin.words import plural
 
 router = APIRouter()
 WHAT = ("contact", "conversation", "source", "import_id", "before")
@@ -103,75 +106,34 @@ def _criteria(what: str, value: str) -> dict[str, object]:
 
 
 def what_goes(vault: Vault, criteria: dict[str, object]) -> list[str]:
-    """The records a forget with these criteria deletes, in plain words, before it runs."""
-    db = vault.db
-    lines: list[str] = []
-    if "contact" in criteria:
-        name = str(criteria["contact"]).casefold()
-        people = [
-            i
-            for (i,) in db.execute(
-                "SELECT id FROM people WHERE lower(name) = ? UNION "
-                "SELECT person_id FROM aliases WHERE lower(alias) = ?",
-                (name, name),
+    """The records a forget with these criteria deletes, in plain words, as `twin forget` says
+    before it asks (the same counting functions)."""
+    going = preview_forget(vault, **criteria)  # type: ignore[arg-type]
+    datasets, runs = datasets_going(vault, going), runs_going(vault, going)
+    titles = (
+        sorted(
+            str(title)
+            for (title,) in vault.db.execute(
+                "SELECT title FROM conversations WHERE id IN "
+                f"({','.join('?' * len(going.conversation_ids))})",
+                sorted(going.conversation_ids),
             )
-        ]
-        if not people:
-            raise TwinError(f"no contact named {criteria['contact']!r}")
-        marks = ",".join("?" * len(people))
-        sent = db.execute(f"SELECT count(*) FROM messages WHERE sender_id IN ({marks})", people)
-        lines.append(f"{sent.fetchone()[0]} messages {criteria['contact']} sent, everywhere")
-        for title, count in db.execute(
-            "SELECT title, count(messages.id) FROM conversations JOIN messages ON "
-            "messages.conversation_id = conversations.id WHERE coalesce(is_group, 0) = 0 AND "
-            "lower(title) = ? GROUP BY conversations.id",
-            (name,),
-        ):
-            lines.append(f"the one-to-one chat '{title}' with all its {count} messages, yours too")
-        lines.append(f"the person {criteria['contact']} and their names in every source")
-    if "conversation" in criteria:
-        name = str(criteria["conversation"]).casefold()
-        rows = db.execute(
-            "SELECT title, (SELECT count(*) FROM messages WHERE conversation_id = c.id) "
-            "FROM conversations c WHERE lower(title) = ? OR lower(external_id) = ?",
-            (name, name),
-        ).fetchall()
-        if not rows:
-            raise TwinError(f"no conversation {criteria['conversation']!r}")
-        lines += [f"the conversation '{t}' and its {n} messages" for t, n in rows]
-    if "source" in criteria:
-        source = str(criteria["source"])
-        messages = db.execute(
-            "SELECT count(*) FROM messages JOIN conversations ON conversations.id = "
-            "messages.conversation_id WHERE source = ?",
-            (source,),
-        ).fetchone()[0]
-        notes = db.execute("SELECT count(*) FROM notes WHERE source = ?", (source,)).fetchone()[0]
-        lines.append(
-            f"everything from {source}: {messages} messages, {notes} notes, its import records"
         )
-    if "import_id" in criteria:
-        row = db.execute(
-            "SELECT source, file_name, (SELECT count(*) FROM messages WHERE import_id = imports.id), "
-            "(SELECT count(*) FROM notes WHERE import_id = imports.id) FROM imports WHERE id = ?",
-            (criteria["import_id"],),
-        ).fetchone()
-        if row is None:
-            raise TwinError(f"there is no import {criteria['import_id']}")
-        lines.append(
-            f"import {criteria['import_id']} ({row[0]}, {row[1]}): {row[2]} messages, {row[3]} notes"
-        )
-    if "before" in criteria:
-        day = str(criteria["before"])
-        messages = db.execute(
-            "SELECT count(*) FROM messages WHERE sort_key < ?", (day,)
-        ).fetchone()[0]
-        notes = db.execute("SELECT count(*) FROM notes WHERE created_at < ?", (day,)).fetchone()[0]
-        lines.append(f"{messages} messages and {notes} notes and journal entries from before {day}")
-    lines.append(
-        "then what is left without a purpose: emptied conversations, people with no message, "
-        "and every dataset and training run made from these records"
+        if going.conversation_ids
+        else []
     )
+    lines = [
+        f"{plural(going.messages, 'message')} ({going.mine:,} of them yours)",
+        f"{plural(going.conversations, 'whole conversation')} emptied and removed; "
+        f"conversations touched: {', '.join(titles) or 'none'}",
+        plural(going.notes, "note or journal entry", "notes and journal entries"),
+        f"{plural(len(datasets), 'dataset')} made from them"
+        + (f": {', '.join(datasets)}" if datasets else ""),
+        f"{plural(len(runs), 'training run')} that learned from them"
+        + (f": {', '.join(runs)}" if runs else ""),
+    ]
+    if "contact" in criteria:
+        lines.append(f"the person {criteria['contact']} and their names in every source")
     return lines
 
 

@@ -196,7 +196,8 @@ async def keep(request: Request, hub: HubDep, sid: str) -> Response:
         )
         return (
             f"Kept {summary.added} new messages from {summary.conversations} conversations "
-            f"({summary.already_there} were already there, {summary.skipped} left out by your choices)."
+            f"({summary.already_there} were already there, "
+            f"{summary.skipped} left out by your choices)."
         )
 
     job_id = hub.jobs.start("import", {"file": path.name, "left_out": left_out}, work)
