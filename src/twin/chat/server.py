@@ -33,7 +33,8 @@ from twin.chat.access import (
     is_loopback,
 )
 from twin.chat.engine import GenerationSettings
-from twin.chat.twin import Twin
+from twin.chat.twin import Reply, Twin
+from twin.chat.usage import reply_usage
 from twin.errors import TwinError
 from twin.records import ChatTurn
 
@@ -116,6 +117,16 @@ class ChatCompletion(BaseModel):
     twin: dict[str, Any]
 
 
+def _usage(twin: Twin, conversation: list[ChatTurn], reply: Reply) -> Usage:
+    """OpenAI's ``usage``, counted with the engine's tokenizer (`twin.chat.usage`)."""
+    counted = reply_usage(twin.engine, twin.persona, conversation, reply)
+    return Usage(
+        prompt_tokens=counted.prompt_tokens,
+        completion_tokens=counted.completion_tokens,
+        total_tokens=counted.total_tokens,
+    )
+
+
 def _chunk(ident: str, created: int, model: str, delta: dict[str, str], finish: str | None) -> str:
     body = {
         "id": ident,
@@ -192,16 +203,28 @@ def chat_completions(
             created=created,
             model=model,
             choices=[Choice(message=ReplyMessage(content=reply.text))],
+            usage=_usage(twin, conversation, reply),
             twin=reply.describe(),
         )
 
     def events() -> Iterator[str]:
         with busy:
-            _, pieces = twin.respond(conversation, settings)
+            streamed, pieces = twin.respond(conversation, settings)
             yield _chunk(ident, created, model, {"role": "assistant", "content": ""}, None)
             for piece in pieces:
                 yield _chunk(ident, created, model, {"content": piece}, None)
             yield _chunk(ident, created, model, {}, "stop")
+            if (request.model_extra or {}).get("stream_options", {}).get("include_usage"):
+                usage = _usage(twin, conversation, streamed)
+                body = {
+                    "id": ident,
+                    "object": "chat.completion.chunk",
+                    "created": created,
+                    "model": model,
+                    "choices": [],
+                    "usage": usage.model_dump(),
+                }
+                yield f"data: {json.dumps(body)}\n\n"
             yield "data: [DONE]\n\n"
 
     return StreamingResponse(events(), media_type="text/event-stream")
