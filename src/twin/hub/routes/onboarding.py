@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from twin.errors import TwinError
 from twin.hub.deps import HubDep, VaultDep, render
 from twin.hub.jobs import list_jobs
-from twin.hub.security import SESSION_COOKIE
 from twin.train.runs import list_runs
 
 router = APIRouter()
@@ -70,11 +69,6 @@ def start(request: Request, hub: HubDep, vault: VaultDep) -> HTMLResponse:
         steps=steps,
         jobs=list_jobs(vault, limit=5),
     )
-
-
-def no_cookie(response: Response) -> Response:
-    response.delete_cookie(SESSION_COOKIE)
-    return response
 
 
 @router.get("/favicon.ico")
