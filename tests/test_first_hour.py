@@ -388,3 +388,13 @@ def test_ask_with_something_in_the_vault_says_nothing_of_emptiness(
     twin("journal", "add", "Made a walnut cake for Ann's birthday.")
     result = twin("ask", "how was my week?", "--model", str(chat_model), "--max-tokens", "4")
     assert "vault is empty" not in result.output and "alone" not in result.output
+
+
+def test_stats_and_preview_say_one_thing_in_the_singular(twin: Twin, vault_home: Home) -> None:
+    twin("import", str(BO), "--me", "Sam")
+    stats = twin("stats").stdout
+    assert "3 messages in 1 conversation with 2 people;" in stats
+    assert "0 notes and journal entries; from 1 import" in stats
+    assert "1 message is yours" in stats
+    preview = twin("preview", str(BO), "--stats").stdout
+    assert "in 1 conversation, from 2 senders" in preview

@@ -77,7 +77,7 @@ def test_twin_import_of_history_summarises_days(
     twin: Callable[..., Result], vault_home: Home
 ) -> None:
     result = twin("import", str(FIXTURES / "zsh_history"))
-    assert "4 activity events; 1 day summaries indexed" in result.output
+    assert "4 activity events; 1 day summary indexed" in result.output
     assert "can't tell which sender is you" not in result.output
     again = twin("import", str(FIXTURES / "zsh_history"))
     assert "0 new" in again.output

@@ -26,6 +26,7 @@ from twin.dataset.wordlists import WordLists, lists_path
 from twin.errors import TwinError
 from twin.hookspecs import hookimpl
 from twin.state import State, pass_state
+from twin.words import plural
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -161,7 +162,7 @@ def review_command(state: State, name: str, kind: str | None) -> None:
             row.get("where", ""),
         )
     console.print(table)
-    console.print(f"{len(rows):,} replacements.")
+    console.print(f"{plural(len(rows), 'replacement')}.")
 
 
 @dataset.command(name="export")
@@ -176,7 +177,8 @@ def export_command(state: State, name: str, destination: Path) -> None:
     with state.open_vault() as vault:
         copied = export_dataset(vault, name, destination)
     console.print(
-        f"Wrote {len(copied)} files to {destination}. [bold]They are NOT encrypted[/bold]: "
+        f"Wrote {plural(len(copied), 'file')} to {destination}. "
+        "[bold]They are NOT encrypted[/bold]: "
         "anyone who can read that folder can read your messages."
     )
 

@@ -21,6 +21,7 @@ from twin.memory.relevance import used_by_twin, why_left_out
 from twin.memory.store import add_journal_entry, forget_notes, import_notes, list_notes
 from twin.records import NoteKind
 from twin.state import State, pass_state
+from twin.words import plural
 
 console = Console(highlight=False, soft_wrap=True)
 notes_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -124,7 +125,9 @@ def journal_forget(state: State, entry_ids: tuple[int, ...], everything: bool, y
         gone = forget_notes(
             vault, note_ids=entry_ids, kind=NoteKind.JOURNAL if everything else None
         )
-    console.print(f"Forgot {gone.notes} entries and {gone.passages} recall passages.")
+    console.print(
+        f"Forgot {plural(gone.notes, 'entry')} and {plural(gone.passages, 'recall passage')}."
+    )
     for line in gone.derived:
         console.print(f"  also removed {line}")
 
@@ -157,7 +160,8 @@ def notes_import(state: State, paths: tuple[Path, ...], only: str | None, privat
             formats = ", ".join(f"{n} {name}" for name, n in sorted(summary.formats.items()))
             console.print(
                 f"{path}: [bold]{summary.added} new[/bold], {summary.updated} updated, "
-                f"{summary.unchanged} unchanged ({formats}; {summary.index.added} passages "
+                f"{summary.unchanged} unchanged ({formats}; "
+                f"{plural(summary.index.added, 'passage')} "
                 f"indexed; import #{summary.import_id})"
             )
 
@@ -180,7 +184,7 @@ def notes_list(state: State, limit: int, as_json: bool) -> None:
         console.print(
             f"[bold]{row['id']}[/bold]  {str(row['created_at'])[:10]}  "
             f"{escape(str(row['title']))}{escape(mark)}  ({row['source']}: "
-            f"{escape(str(row['location']))}, {row['passages']} passages)"
+            f"{escape(str(row['location']))}, {plural(int(str(row['passages'])), 'passage')})"
         )
 
 
@@ -199,8 +203,8 @@ def notes_forget(state: State, note_ids: tuple[int, ...], import_id: int | None,
     with state.open_vault() as vault:
         gone = forget_notes(vault, note_ids=note_ids, import_id=import_id)
     console.print(
-        f"Forgot {gone.notes} notes, {gone.passages} recall passages and "
-        f"{gone.imports} import records."
+        f"Forgot {plural(gone.notes, 'note')}, {plural(gone.passages, 'recall passage')} and "
+        f"{plural(gone.imports, 'import record')}."
     )
     for line in gone.derived:
         console.print(f"  also removed {line}")

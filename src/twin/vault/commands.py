@@ -111,9 +111,9 @@ def preview_command(
         found = preview_stats(path, source, ParseOptions(date_order=date_order))
         kinds = ", ".join(f"{count:,} {kind}" for kind, count in found.kinds.most_common())
         console.print(
-            f"{path}: {found.messages:,} messages ({kinds or 'none'}) in "
+            f"{path}: {plural(found.messages, 'message')} ({kinds or 'none'}) in "
             f"{plural(found.conversations, 'conversation')}, "
-            f"from {len(found.senders):,} senders ({found.source})"
+            f"from {plural(len(found.senders), 'sender')} ({found.source})"
         )
         if found.first is not None and found.last is not None:
             console.print(f"  from {found.first:%Y-%m-%d %H:%M} to {found.last:%Y-%m-%d %H:%M}")
@@ -225,7 +225,8 @@ def _summarise_activity(vault: Vault, import_id: int, events: int) -> None:
     with vault.transaction():
         index = refresh_activity(vault, default_embedder(), import_id)
     console.print(
-        f"  {events:,} activity events; {index.added:,} day summaries indexed for recall "
+        f"  {plural(events, 'activity event')}; {plural(index.added, 'day summary')} indexed "
+        "for recall "
         "(never used as training targets)"
     )
 

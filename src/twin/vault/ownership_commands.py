@@ -136,18 +136,20 @@ def stats(state: State, as_json: bool) -> None:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
     console.print(
-        f"[bold]{counts['messages']:,}[/bold] messages in {counts['conversations']:,} "
-        f"conversations with {counts['people']:,} people; {counts['notes']:,} notes and "
-        f"journal entries; from {counts['imports']:,} imports"
+        f"[bold]{plural(counts['messages'], 'message')}[/bold] in "
+        f"{plural(counts['conversations'], 'conversation')} with "
+        f"{plural(counts['people'], 'person')}; "
+        f"{plural(counts['notes'], 'note or journal entry', 'notes and journal entries')}; "
+        f"from {plural(counts['imports'], 'import')}"
     )
     if first:
         console.print(f"from {first[:10]} to {last[:10]}")
     console.print(
         f"You: {', '.join(me) if me else 'not yet known (twin me NAME)'}; "
-        f"{mine:,} messages are yours"
+        f"{plural(mine, 'message is', 'messages are')} yours"
     )
     for name, count in by_source.items():
-        console.print(f"  {name}: {count:,} messages")
+        console.print(f"  {name}: {plural(count, 'message')}")
     for row in conversations[:15]:
         console.print(f"  [{row['source']}] {row['title']}: {row['messages']:,}")
 
