@@ -38,7 +38,6 @@ DEFAULT_PLUGINS = (
     "twin.evaluate.store",
     "twin.evaluate.commands",
     "twin.evaluate.refine_commands",
-    "twin.evaluate.refine_commands",
     "twin.hub.commands",
 )
 """twin's own plugins: modules with ``@hookimpl`` functions, loaded like any other plugin."""
