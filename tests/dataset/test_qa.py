@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from tests.dataset.conftest import Build, imported
 from tests.memory.conftest import embedder, vault
 from twin.dataset.memory_slot import MemorySlot
-from twin.dataset.qa import candidate_questions, qa_examples, questions_for
+from twin.dataset.qa import QA_SHARE, candidate_questions, qa_examples, questions_for
+from twin.dataset.store import read_text
 from twin.memory.embeddings import Embedder
 from twin.memory.store import import_notes
 from twin.persona.prompt import MEMORY_HEADER, RULE
 from twin.vault import Vault
 
-__all__ = ["embedder", "vault"]
+__all__ = ["embedder", "imported", "vault"]
 
 ORCHESTRA = """# Orchestra
 
@@ -85,3 +88,23 @@ def test_a_limit_and_the_row_length_are_kept(
     memory = MemorySlot(vault, "Sam", lambda text, _where: text, embedder)
     assert len(qa_examples(vault, memory, Words(), limit=1, max_tokens=2000, setting="")) == 1
     assert qa_examples(vault, memory, Words(), limit=10, max_tokens=20, setting="") == []
+
+
+def test_a_build_mixes_in_generated_examples_for_training_only(
+    imported: Vault, build: Build, embedder: Embedder, tmp_path: Path
+) -> None:
+    notes_vault(imported, embedder, tmp_path)
+
+    mixed = build(name="mixed", val_fraction=0.3)
+    plain = build(name="plain", val_fraction=0.3, qa=False)
+
+    generated = mixed["stats"]["examples"]["generated"]
+    assert 0 < generated <= QA_SHARE * plain["stats"]["examples"]["train"]
+    assert plain["stats"]["examples"]["generated"] == 0
+    assert len(mixed["train"]) == len(plain["train"]) + generated
+    assert mixed["val"] == plain["val"]
+    answers = [example["messages"][-1]["content"] for example in mixed["train"][-generated:]]
+    assert "13 December, parish hall in Alvalade" in answers
+    assert "Tasca do Chico" not in json.dumps(mixed["train"])
+    card = read_text(imported, "mixed", "card.md")
+    assert f"{generated} of the training examples are generated" in card

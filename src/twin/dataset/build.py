@@ -16,16 +16,17 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from twin.dataset.examples import ExampleMaker
-from twin.dataset.formats import get_format
+from twin.dataset.formats import Example, get_format
 from twin.dataset.notes_set import write_notes_set
 from twin.dataset.options import BuildOptions
+from twin.dataset.qa import QA_SHARE, has_shareable_notes, qa_examples
 from twin.dataset.redaction import Redactor, name_parts, own_vocabulary, phone_region
 from twin.dataset.report import write_report
 from twin.dataset.selection import Selection, select
 from twin.dataset.sessions import Sessionizer
 from twin.dataset.split import SessionSpan, split_sessions
 from twin.dataset.store import REVIEW, file_label, sealed_path
-from twin.dataset.tokens import token_counter
+from twin.dataset.tokens import TokenCounter, token_counter
 from twin.dataset.wordlists import WordLists
 from twin.errors import TwinError
 from twin.vault.people import my_names
@@ -191,6 +192,12 @@ def build_dataset(vault: Vault, options: BuildOptions) -> Built:
                 else:
                     continue
                 per_conversation[conversation_of[number]] += 1
+            generated = _generated(
+                vault, options, selection, counter, redactor, len(split_tokens["train"])
+            )
+            for example in generated:
+                train.write(writer.line(example) + "\n")
+                split_tokens["train"].append(sum(line.tokens for line in example.lines()))
         hashes["train.jsonl"], hashes["val.jsonl"] = train.sha256, val.sha256
         hashes[REVIEW] = review.sha256
         (staging / "examples.tmp").unlink()
@@ -206,6 +213,7 @@ def build_dataset(vault: Vault, options: BuildOptions) -> Built:
             "spans": spans,
             "split": split,
             "tokens": split_tokens,
+            "generated": len(generated),
         }
         stats = write_report(
             vault,
@@ -225,6 +233,29 @@ def build_dataset(vault: Vault, options: BuildOptions) -> Built:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return Built(folder, stats)
+
+
+def _generated(
+    vault: Vault,
+    options: BuildOptions,
+    selection: Selection,
+    counter: TokenCounter,
+    redactor: Redactor | None,
+    conversation_examples: int,
+) -> list[Example]:
+    """QA examples from the notes (`twin.dataset.qa`), at most `QA_SHARE` of the training set."""
+    limit = int(conversation_examples * QA_SHARE)
+    if not options.qa or limit == 0 or not has_shareable_notes(vault):
+        return []
+    from twin.dataset.memory_slot import MemorySlot
+
+    memory = MemorySlot(
+        vault, selection.me, redactor.redact if redactor else lambda text, _where: text
+    )
+    setting = f"You are {memory.persona.name}, answering a friend's question."
+    return qa_examples(
+        vault, memory, counter, limit=limit, max_tokens=options.max_tokens, setting=setting
+    )
 
 
 def _redactor(

@@ -41,6 +41,7 @@ def render_card(stats: dict[str, Any]) -> str:
         f"{stats['me']}'s own turns; other people appear only as context.",
         "",
         *_script_notice(stats),
+        *_generated_notice(stats),
         "## Files",
         "",
         _table(
@@ -205,6 +206,19 @@ def render_card(stats: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(parts)
+
+
+def _generated_notice(stats: dict[str, Any]) -> list[str]:
+    """Say how many training examples twin generated from the notes rather than took from chats."""
+    generated = stats["examples"].get("generated", 0)
+    if not generated:
+        return []
+    return [
+        f"**{generated} of the training examples are generated**: questions about your notes "
+        "answered with a line of the note itself, in chat's memory-slot layout "
+        "(`--no-qa` leaves them out; never in validation).",
+        "",
+    ]
 
 
 def _script_notice(stats: dict[str, Any]) -> list[str]:

@@ -95,6 +95,9 @@ class BuildOptions:
     """Give each example the system message chat uses: persona, recalled passages, rule."""
     notes: bool = True
     """Also write notes.jsonl: non-private journal entries and notes, for continued pre-training."""
+    qa: bool = True
+    """Mix in questions about your notes answered from them, with chat's memory slot (generated;
+    at most 15% of the training examples, never held out for validation)."""
     with_scripts: bool = False
     """Also use imported dialogue scripts (--source script): chosen material, not your words."""
     phone_region: str | None = None

@@ -138,6 +138,11 @@ def candidate_questions(vault: Vault) -> Iterator[Question]:
                 yield Question(question, line, int(chunk_id))
 
 
+def has_shareable_notes(vault: Vault) -> bool:
+    """Whether any note or journal entry may go into training data (a non-private one)."""
+    return vault.db.execute("SELECT 1 FROM notes WHERE private = 0 LIMIT 1").fetchone() is not None
+
+
 def qa_examples(
     vault: Vault,
     memory: MemorySlot,

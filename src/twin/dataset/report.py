@@ -203,7 +203,11 @@ def write_report(
             "straddling_examples": sum(s.examples for s in spans if s.key in split.straddling),
         },
         "your_turns": maker.targets_considered,
-        "examples": {"train": len(tokens["train"]), "val": len(tokens["val"])},
+        "examples": {
+            "train": len(tokens["train"]),
+            "val": len(tokens["val"]),
+            "generated": extra["generated"],
+        },
         "tokens": {"train": summary(tokens["train"]), "val": summary(tokens["val"])},
         "histogram": hist,
         "redactions": {
