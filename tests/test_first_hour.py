@@ -398,3 +398,75 @@ def test_stats_and_preview_say_one_thing_in_the_singular(twin: Twin, vault_home:
     assert "1 message is yours" in stats
     preview = twin("preview", str(BO), "--stats").stdout
     assert "in 1 conversation, from 2 senders" in preview
+
+
+# 5. Errors that help: say what the file looks like, which exports twin reads, no raw bytes.
+
+
+def _binary(tmp_path: Path) -> Path:
+    import random
+
+    path = tmp_path / "blob.json"
+    path.write_bytes(random.Random(5).randbytes(3000))
+    return path
+
+
+def test_a_pdf_is_named_as_a_pdf(twin: Twin, vault_home: Home, tmp_path: Path) -> None:
+    pdf = tmp_path / "statement.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n")
+    result = twin("import", str(pdf), ok=False)
+    assert result.exit_code == 1
+    assert "looks like a PDF document, not a chat export" in result.output
+    assert "whatsapp" in result.output and "telegram" in result.output
+    assert "--source" not in result.output  # forcing a PDF through an importer won't help
+    assert json.loads(twin("stats", "--json").stdout)["imports"] == 0
+
+
+def test_binary_data_forced_through_an_importer_prints_no_raw_bytes(
+    twin: Twin, vault_home: Home, tmp_path: Path
+) -> None:
+    blob = _binary(tmp_path)
+    for args in (["import", str(blob), "--source", "telegram"], ["preview", str(blob)]):
+        result = twin(*args, ok=False)
+        assert result.exit_code == 1
+        assert "looks like binary data, not a chat export" in result.output
+        assert "b'" not in result.output and "\\x" not in result.output
+        assert "Traceback" not in result.output
+
+
+def test_a_text_file_that_is_no_export_keeps_its_own_message(
+    twin: Twin, vault_home: Home, tmp_path: Path
+) -> None:
+    text = tmp_path / "shopping.txt"
+    text.write_text("eggs\nmilk\nbread\n", encoding="utf-8")
+    result = twin("import", str(text), ok=False)
+    assert result.exit_code == 1 and "not an export twin recognises" in result.output
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "a PNG image"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF", "a JPEG image"),
+        (b"\x00\x00\x00\x18ftypmp42", "an MP4 or MOV video (or HEIC image)"),
+        ("Café ☕ and a chat\n".encode(), None),
+    ],
+)
+def test_looks_like(tmp_path: Path, head: bytes, kind: str | None) -> None:
+    from twin.importers.looks import looks_like
+
+    path = tmp_path / "file"
+    path.write_bytes(head)
+    assert looks_like(path) == kind
+
+
+def test_a_named_sources_own_message_is_kept_unless_it_echoes_bytes(tmp_path: Path) -> None:
+    from twin.errors import BadInput
+    from twin.importers.looks import explain_unreadable, holds_raw_bytes
+
+    blob = _binary(tmp_path)
+    own = BadInput(blob, "wrong key for this Signal database")
+    assert explain_unreadable(blob, own, ["signal"], forced=True) is own
+    echoed = BadInput(blob, "invalid JSON (b'lexical error \\xc3\\x8b')")
+    assert "binary data" in str(explain_unreadable(blob, echoed, ["telegram"], forced=True))
+    assert not holds_raw_bytes("Bob's chat") and holds_raw_bytes("b'\\x00'")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shlex
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +16,9 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 
 from twin.errors import TwinError
 from twin.hookspecs import hookimpl
+from twin.importers import importers
 from twin.importers.base import DATE_ORDERS, DateOrder, ParseOptions
+from twin.importers.looks import explain_unreadable
 from twin.state import State, pass_state
 from twin.vault.collect import import_file, preview, preview_stats
 from twin.vault.key import write_key_file
@@ -108,7 +112,8 @@ def preview_command(
     Each line has the keys source, conversation, sender, sent_at, kind and text.
     """
     if stats:
-        found = preview_stats(path, source, ParseOptions(date_order=date_order))
+        with _explained(path, source):
+            found = preview_stats(path, source, ParseOptions(date_order=date_order))
         kinds = ", ".join(f"{count:,} {kind}" for kind, count in found.kinds.most_common())
         console.print(
             f"{path}: {plural(found.messages, 'message')} ({kinds or 'none'}) in "
@@ -122,8 +127,19 @@ def preview_command(
         _print_lenient(found.lenient.lines())
         return
     out = sys.stdout
-    for message in preview(path, source, ParseOptions(date_order=date_order)):
-        out.write(json.dumps(message.preview(), ensure_ascii=False) + "\n")
+    with _explained(path, source):
+        for message in preview(path, source, ParseOptions(date_order=date_order)):
+            out.write(json.dumps(message.preview(), ensure_ascii=False) + "\n")
+
+
+@contextmanager
+def _explained(path: Path, source: str | None) -> Iterator[None]:
+    """Say what a file that is plainly no export looks like, instead of how it failed to parse."""
+    try:
+        yield
+    except TwinError as error:
+        forced = source is not None
+        raise explain_unreadable(path, error, list(importers()), forced=forced) from None
 
 
 @click.command(name="import")
@@ -187,16 +203,17 @@ def import_command(
                 def show(count: int, name: str = path.name, task: TaskID = task) -> None:
                     bar.update(task, description=f"Reading {name}: {count:,} messages")
 
-                summary = import_file(
-                    vault,
-                    path,
-                    source=source,
-                    options=ParseOptions(date_order=date_order, speaker=speaker),
-                    rules=rules,
-                    me=me,
-                    choose_me=_ask_me if sys.stdin.isatty() else None,
-                    progress=show,
-                )
+                with _explained(path, source):
+                    summary = import_file(
+                        vault,
+                        path,
+                        source=source,
+                        options=ParseOptions(date_order=date_order, speaker=speaker),
+                        rules=rules,
+                        me=me,
+                        choose_me=_ask_me if sys.stdin.isatty() else None,
+                        progress=show,
+                    )
             console.print(
                 f"{path}: [bold]{summary.added:,} new[/bold], {summary.already_there:,} already "
                 f"there, {summary.skipped:,} skipped by your rules "
