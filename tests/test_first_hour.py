@@ -470,3 +470,38 @@ def test_a_named_sources_own_message_is_kept_unless_it_echoes_bytes(tmp_path: Pa
     echoed = BadInput(blob, "invalid JSON (b'lexical error \\xc3\\x8b')")
     assert "binary data" in str(explain_unreadable(blob, echoed, ["telegram"], forced=True))
     assert not holds_raw_bytes("Bob's chat") and holds_raw_bytes("b'\\x00'")
+
+
+# 4. A folder of exports: every export in it imported, the other files skipped with the reason.
+
+
+def test_a_folder_of_exports_imports_each_and_says_what_it_skipped(
+    twin: Twin, vault_home: Home, tmp_path: Path
+) -> None:
+    import shutil
+
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    shutil.copy(ANN, folder / ANN.name)
+    shutil.copy(BO, folder / BO.name)
+    (folder / "statement.pdf").write_bytes(b"%PDF-1.7\n1 0 obj\n<< >>\nendobj\n")
+    (folder / "shopping.txt").write_text("eggs\nmilk\n", encoding="utf-8")
+    said = twin("import", str(folder), "--me", "Sam").output
+    assert "a folder of 2 exports; importing each, skipping 2 files:" in said
+    assert "skipped statement.pdf: a PDF document, not a chat export" in said
+    assert "skipped shopping.txt: not an export twin recognises" in said
+    stats = json.loads(twin("stats", "--json").stdout)
+    assert (stats["conversations"], stats["imports"]) == (2, 2)
+
+
+def test_a_folder_holding_one_export_is_still_read_whole(
+    twin: Twin, vault_home: Home, tmp_path: Path
+) -> None:
+    import shutil
+
+    folder = tmp_path / "WhatsApp Chat with Bo"
+    folder.mkdir()
+    shutil.copy(BO, folder / "_chat.txt")
+    (folder / "IMG-0001.jpg").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF")
+    said = twin("import", str(folder), "--me", "Sam").output
+    assert "a folder of" not in said and "3 new" in said

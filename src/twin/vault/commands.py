@@ -21,6 +21,7 @@ from twin.importers.base import DATE_ORDERS, DateOrder, ParseOptions
 from twin.importers.looks import explain_unreadable
 from twin.state import State, pass_state
 from twin.vault.collect import import_file, preview, preview_stats
+from twin.vault.folder import FolderPlan, plan_folder
 from twin.vault.key import write_key_file
 from twin.vault.people import my_names, set_me
 from twin.vault.rules import RuleSet, add_rule, parse_day
@@ -188,7 +189,7 @@ def import_command(
         for name in exclude_contact:
             with vault.transaction():
                 add_rule(vault, "exclude-contact", name)
-        for path in paths:
+        for path in _each_export(paths) if source is None else paths:
             rules = RuleSet.standing(vault, since=first, until=last)
             with Progress(
                 SpinnerColumn(),
@@ -232,6 +233,24 @@ def import_command(
                     "`twin me NAME` (or `--me NAME` when importing) before building a dataset."
                 )
                 _print_senders(found, me)
+
+
+def _each_export(paths: tuple[Path, ...]) -> list[Path]:
+    """The paths to import: a folder of several exports becomes its exports, skips said."""
+    every: list[Path] = []
+    for path in paths:
+        plan = plan_folder(path) if path.is_dir() else FolderPlan()
+        if not plan.exports:
+            every.append(path)
+            continue
+        console.print(
+            f"{path}: a folder of {plural(len(plan.exports), 'export')}; importing each"
+            + (f", skipping {plural(len(plan.skipped), 'file')}:" if plan.skipped else "")
+        )
+        for skipped, why in plan.skipped:
+            console.print(f"  skipped {skipped.name}: {why}", markup=False)
+        every += plan.exports
+    return every
 
 
 def _summarise_activity(vault: Vault, import_id: int, events: int) -> None:
