@@ -39,6 +39,7 @@ DEFAULT_PLUGINS = (
     "twin.evaluate.commands",
     "twin.evaluate.refine_commands",
     "twin.hub.commands",
+    "twin.voice.commands",  # after memory.commands: adds `record` to the journal group
 )
 """twin's own plugins: modules with ``@hookimpl`` functions, loaded like any other plugin."""
 

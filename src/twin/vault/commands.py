@@ -166,6 +166,15 @@ def _explained(path: Path, source: str | None) -> Iterator[None]:
 @click.option(
     "--until", metavar="YYYY-MM-DD", help="Collect only messages sent on or before this day."
 )
+@click.option(
+    "--transcribe",
+    is_flag=True,
+    help="Transcribe the voice notes the export holds (WhatsApp .opus, Telegram voice_messages/) "
+    "into the text of their messages.",
+)
+@click.option(
+    "--keep-audio", is_flag=True, help="With --transcribe: keep the audio in the vault too."
+)
 @pass_state
 def import_command(
     state: State,
@@ -177,6 +186,8 @@ def import_command(
     exclude_contact: tuple[str, ...],
     since: str | None,
     until: str | None,
+    transcribe: bool = False,
+    keep_audio: bool = False,
 ) -> None:
     """Collect chat exports into your vault.
 
@@ -222,6 +233,8 @@ def import_command(
                 f"import #{summary.import_id})"
             )
             _print_lenient(summary.lenient.lines())
+            if transcribe:
+                _transcribe(vault, path, source, ParseOptions(date_order=date_order), keep_audio)
             if summary.events:
                 _summarise_activity(vault, summary.import_id, summary.events)
                 continue  # device activity has no senders: nobody to name as you
@@ -251,6 +264,20 @@ def _each_export(paths: tuple[Path, ...]) -> list[Path]:
             console.print(f"  skipped {skipped.name}: {why}", markup=False)
         every += plan.exports
     return every
+
+
+def _transcribe(
+    vault: Vault, path: Path, source: str | None, options: ParseOptions, keep_audio: bool
+) -> None:
+    """Transcribe the voice notes of an export just imported (see `twin.voice.exports`)."""
+    from twin.voice.commands import print_voice_notes
+    from twin.voice.exports import transcribe_export
+
+    with notes.status(f"Transcribing the voice notes in {path.name}…"):
+        found = transcribe_export(
+            vault, path, source=source, options=options, keep_audio=keep_audio
+        )
+    print_voice_notes(found)
 
 
 def _summarise_activity(vault: Vault, import_id: int, events: int) -> None:

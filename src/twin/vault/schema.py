@@ -342,3 +342,32 @@ def m401_events(db: Connection) -> None:
         CREATE INDEX events_import ON events(import_id);
         """,
     )
+
+
+@migration
+def m501_voice_transcripts(db: Connection) -> None:
+    """Transcripts of voice notes and recordings (`twin.voice`): where the audio came from,
+    segment timestamps, language and confidence. A transcribed message is flagged so a dataset
+    build can leave spoken words out; the audio itself is kept only when the user asks."""
+    execute_script(
+        db,
+        """
+        ALTER TABLE messages ADD COLUMN transcribed INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE voice_transcripts (
+            id INTEGER PRIMARY KEY,
+            message_id INTEGER UNIQUE REFERENCES messages(id) ON DELETE CASCADE,
+            note_id INTEGER UNIQUE REFERENCES notes(id) ON DELETE CASCADE,
+            origin TEXT NOT NULL,           -- the audio's file, or export path and member
+            audio_sha256 TEXT NOT NULL,
+            original_text TEXT,             -- a message's text before: its attachment line
+            original_kind TEXT,
+            language TEXT NOT NULL,
+            confidence REAL NOT NULL,       -- 0..1, from the decoder's token probabilities
+            duration REAL NOT NULL,         -- seconds of audio
+            segments TEXT NOT NULL,         -- JSON list of {start, end, text}
+            model TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            audio BLOB                      -- only with --keep-audio
+        );
+        """,
+    )
