@@ -56,6 +56,9 @@ class Message:
     """True/False when the source says whether the exporting user wrote this; None if unknown."""
     is_group: bool | None = None
     """True for group chats, False for one-to-one chats, None if the source doesn't say."""
+    attachment: str | None = field(default=None, compare=False)
+    """The export's own path of the file this message carries (e.g. ``voice_messages/a.ogg``),
+    when the source names it; not stored, read by `twin import --transcribe`."""
 
     def preview(self) -> dict[str, str | None]:
         """The public JSON shape `twin preview` prints, with exactly these keys."""

@@ -153,3 +153,31 @@ def test_hub_upload_of_a_webm_clip_becomes_a_journal_entry(
         assert wer(SENTENCES[2], entry.transcript.text) < 0.2
         with pytest.raises(BadInput):
             transcribe_upload(vault, b"not audio", "x.ogg", False, embedder=default_embedder())
+
+
+def test_telegram_folder_voice_message_is_transcribed(
+    tmp_path: Path, twin: Twin, tmp_home: Home
+) -> None:
+    folder = tmp_path / "ChatExport_2024-03-12"
+    (folder / "voice_messages").mkdir(parents=True)
+    voice = encode(espeak_wav(SENTENCES[1], tmp_path / "t.wav"))
+    (folder / "voice_messages" / "audio_1@12-03-2024_09-16-00.ogg").write_bytes(voice)
+    export = {
+        "name": "Maya",
+        "type": "personal_chat",
+        "id": 42,
+        "messages": [
+            {"id": 1, "type": "message", "date": "2024-03-12T09:15:00", "from": "Maya",
+             "from_id": "user2", "text": "How was it?"},
+            {"id": 2, "type": "message", "date": "2024-03-12T09:16:00", "from": "Sam",
+             "from_id": "user1", "file": "voice_messages/audio_1@12-03-2024_09-16-00.ogg",
+             "media_type": "voice_message", "mime_type": "audio/ogg", "duration_seconds": 3,
+             "text": ""},
+        ],
+    }  # fmt: skip
+    (folder / "result.json").write_text(json.dumps(export), encoding="utf-8")
+    twin("init")
+    twin("import", str(folder), "--me", "Sam", "--transcribe")
+    kind, text, transcribed = _messages(tmp_home)[1]
+    assert (kind, transcribed) == ("text", 1)
+    assert wer(SENTENCES[1], text) < 0.2, text

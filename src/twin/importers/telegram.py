@@ -362,6 +362,7 @@ class _Reader:
             forwarded_from=forwarded,
             from_me=from_me,
             is_group=chat.is_group,
+            attachment=obj["file"] if isinstance(obj.get("file"), str) else None,
         )
 
     def _sent_at(self, obj: dict[str, Any]) -> datetime:
