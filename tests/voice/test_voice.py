@@ -181,3 +181,15 @@ def test_telegram_folder_voice_message_is_transcribed(
     kind, text, transcribed = _messages(tmp_home)[1]
     assert (kind, transcribed) == ("text", 1)
     assert wer(SENTENCES[1], text) < 0.2, text
+
+
+def test_speaking_without_a_sound_device_says_so_in_one_line(twin: Twin) -> None:
+    from twin.voice.speak import player
+
+    if player() is not None:
+        pytest.skip("this machine can play sound")
+    for args in (("chat", "--speak"), ("say", "Hello.")):
+        result = twin(*args, ok=False)
+        assert result.exit_code == 1
+        assert len(result.output.strip().splitlines()) == 1, result.output
+        assert "no audio player" in result.output

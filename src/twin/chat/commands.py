@@ -251,15 +251,19 @@ def ask(state: State, /, text: str, as_json: bool, show_sources: bool, **options
 @click.command()
 @model_options
 @click.option("--show-sources", is_flag=True, help="Print the passages after every reply.")
+@click.option("--speak", is_flag=True, help="Say every reply aloud (Piper, or espeak-ng).")
 @pass_state
-def chat(state: State, /, show_sources: bool, **options: Any) -> None:
+def chat(state: State, /, show_sources: bool, speak: bool = False, **options: Any) -> None:
     """Talk with your twin. /sources shows what it recalled, /quit ends.
 
     /good and /bad judge the last reply, /said TEXT says what you would have said instead;
     they are kept in the vault and become training data (`twin train --preferences`).
     """
     from twin.evaluate.refine import chatting  # `twin refine` waits while this is held
+    from twin.voice.speak import player
 
+    if speak and player() is None:
+        raise TwinError("--speak: no audio player here (aplay, pw-play, paplay, ffplay)")
     with _Session(state, options) as session, chatting(state.home):
         notes.print(
             f"Talking with your twin ({escape(session.twin.engine.name)}). "
@@ -314,6 +318,11 @@ def chat(state: State, /, show_sources: bool, **options: Any) -> None:
                 console.print(escape(piece), end="")
             console.print()
             conversation.append({"role": "assistant", "content": last.text})
+            if speak and last.text.strip():
+                from twin.voice.speak import play
+                from twin.voice.speak import speak as spoken
+
+                play(spoken(last.text, state.home))
             if show_sources:
                 _print_sources(last)
 
