@@ -13,8 +13,8 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from twin.home import Home
 from twin.train.load import load_twin
-from twin.train.training import TrainRequest, train
 from twin.train.runs import Run
+from twin.train.training import TrainRequest, train
 
 PROMPT = "<|im_start|>user\nhow was the hike ?<|im_end|>\n<|im_start|>assistant\nsounds"
 
