@@ -13,7 +13,42 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
-WORDS = ["ok", "sure", "see", "you", "tomorrow", "did", "you", "get", "the", "tickets", "lol", "that's", "amazing", "running", "late", "sorry", "dinner", "at", "eight", "bring", "the", "dog", "can't", "wait", "call", "me", "when", "you", "land", "haha", "yes", "no", "maybe", "later"]
+WORDS = [
+    "ok",
+    "sure",
+    "see",
+    "you",
+    "tomorrow",
+    "did",
+    "you",
+    "get",
+    "the",
+    "tickets",
+    "lol",
+    "that's",
+    "amazing",
+    "running",
+    "late",
+    "sorry",
+    "dinner",
+    "at",
+    "eight",
+    "bring",
+    "the",
+    "dog",
+    "can't",
+    "wait",
+    "call",
+    "me",
+    "when",
+    "you",
+    "land",
+    "haha",
+    "yes",
+    "no",
+    "maybe",
+    "later",
+]
 NAMES = ["Sam Rivera", "Maya Rivera"]
 
 
@@ -77,17 +112,25 @@ def write_more_sources(out: Path, count: int) -> dict[str, Path]:
 
     slack = out / "slack"
     (slack / "general").mkdir(parents=True, exist_ok=True)
-    (slack / "users.json").write_text(json.dumps([
-        {"id": "U1", "name": "sam", "real_name": "Sam Rivera"},
-        {"id": "U2", "name": "maya", "real_name": "Maya Rivera"},
-    ]))
+    (slack / "users.json").write_text(
+        json.dumps(
+            [
+                {"id": "U1", "name": "sam", "real_name": "Sam Rivera"},
+                {"id": "U2", "name": "maya", "real_name": "Maya Rivera"},
+            ]
+        )
+    )
     (slack / "channels.json").write_text(json.dumps([{"id": "C1", "name": "general"}]))
     days: dict[str, list[dict[str, object]]] = {}
     for i in range(count):
-        days.setdefault(f"{moments[i]:%Y-%m-%d}", []).append({
-            "type": "message", "user": "U1" if mine[i] else "U2",
-            "text": f"<@U2> {said[i]}", "ts": f"{moments[i].timestamp():.6f}",
-        })
+        days.setdefault(f"{moments[i]:%Y-%m-%d}", []).append(
+            {
+                "type": "message",
+                "user": "U1" if mine[i] else "U2",
+                "text": f"<@U2> {said[i]}",
+                "ts": f"{moments[i].timestamp():.6f}",
+            }
+        )
     for day, messages in days.items():
         (slack / "general" / f"{day}.json").write_text(json.dumps(messages))
     paths["slack"] = slack
@@ -101,14 +144,17 @@ def write_more_sources(out: Path, count: int) -> dict[str, Path]:
             .split("INSERT INTO handle")[0]
         )
         db.execute("INSERT INTO handle VALUES (1, '+1555', 'us', 'iMessage', NULL, NULL)")
-        db.execute("INSERT INTO chat (ROWID, guid, style, chat_identifier) "
-                   "VALUES (1, 'c', 45, 'x')")
+        db.execute(
+            "INSERT INTO chat (ROWID, guid, style, chat_identifier) VALUES (1, 'c', 45, 'x')"
+        )
         epoch = datetime(2001, 1, 1, tzinfo=UTC)
         db.executemany(
             "INSERT INTO message (ROWID, guid, text, handle_id, date, is_from_me) "
             "VALUES (?, ?, ?, 1, ?, ?)",
-            [(i + 1, f"g{i}", said[i], int((moments[i] - epoch).total_seconds() * 1e9), mine[i])
-             for i in range(count)],
+            [
+                (i + 1, f"g{i}", said[i], int((moments[i] - epoch).total_seconds() * 1e9), mine[i])
+                for i in range(count)
+            ],
         )
         joins = [(i + 1,) for i in range(count)]
         db.executemany("INSERT INTO chat_message_join VALUES (1, ?, 0)", joins)
@@ -118,11 +164,22 @@ def write_more_sources(out: Path, count: int) -> dict[str, Path]:
     gchat.mkdir(parents=True, exist_ok=True)
     people = [{"name": n, "email": f"{n.split()[0].lower()}@example.com"} for n in NAMES]
     (gchat / "group_info.json").write_text(json.dumps({"members": people}))
-    (gchat / "messages.json").write_text(json.dumps({"messages": [
-        {"creator": people[0 if mine[i] else 1],
-         "created_date": _takeout_date(moments[i]),
-         "text": said[i], "topic_id": f"t{i}", "message_id": f"bench/t{i}/t{i}"}
-        for i in range(count)]}))
+    (gchat / "messages.json").write_text(
+        json.dumps(
+            {
+                "messages": [
+                    {
+                        "creator": people[0 if mine[i] else 1],
+                        "created_date": _takeout_date(moments[i]),
+                        "text": said[i],
+                        "topic_id": f"t{i}",
+                        "message_id": f"bench/t{i}/t{i}",
+                    }
+                    for i in range(count)
+                ]
+            }
+        )
+    )
     paths["googlechat"] = out / "googlechat"
 
     script = out / "bench_play.txt"
@@ -134,11 +191,23 @@ def write_more_sources(out: Path, count: int) -> dict[str, Path]:
     paths["script"] = script
 
     window = "aw-watcher-window_bench"
-    buckets = {window: {"id": window, "type": "currentwindow",
-               "client": "aw-watcher-window", "hostname": "bench", "events": [
-                   {"id": i, "timestamp": moments[i].isoformat(), "duration": 12.5,
-                    "data": {"app": rng.choice(["Firefox", "Code", "Slack"]), "title": said[i]}}
-                   for i in range(count)]}}
+    buckets = {
+        window: {
+            "id": window,
+            "type": "currentwindow",
+            "client": "aw-watcher-window",
+            "hostname": "bench",
+            "events": [
+                {
+                    "id": i,
+                    "timestamp": moments[i].isoformat(),
+                    "duration": 12.5,
+                    "data": {"app": rng.choice(["Firefox", "Code", "Slack"]), "title": said[i]},
+                }
+                for i in range(count)
+            ],
+        }
+    }
     activity = out / "aw-buckets-export.json"
     activity.write_text(json.dumps({"buckets": buckets}))
     paths["activitywatch"] = activity

@@ -75,8 +75,8 @@ def run_twin(dataset: Path, seconds: float, threads: int) -> dict[str, Any]:
     """twin's loop: packed rows, loss on labelled positions only."""
     from twin.home import Home, default_home
     from twin.models.registry import resolve_model
-    from twin.train.training import TrainRequest, train
     from twin.train.runs import Run
+    from twin.train.training import TrainRequest, train
 
     base = resolve_model(Home(default_home()))
     home = Home(Path(tempfile.mkdtemp()))
@@ -120,8 +120,8 @@ def run_plain(dataset: Path, seconds: float, threads: int, same_lora: bool) -> d
     from twin.home import Home, default_home
     from twin.models.registry import resolve_model
     from twin.train import data
-    from twin.train.training import lora_config
     from twin.train.presets import preset
+    from twin.train.training import lora_config
 
     config = preset("cpu").override(threads=threads)
     torch.set_num_threads(threads)
