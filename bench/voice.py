@@ -27,10 +27,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.voice.conftest import SENTENCES, encode, espeak_wav  # noqa: E402
-from twin.voice.audio import decode  # noqa: E402
-from twin.voice.speak import _piper, packaged_voice, speak  # noqa: E402
-from twin.voice.transcribe import default_model_path, load_model, transcribe  # noqa: E402
+from tests.voice.conftest import SENTENCES, encode, espeak_wav
+from twin.voice.audio import decode
+from twin.voice.speak import _piper, packaged_voice, speak
+from twin.voice.transcribe import default_model_path, load_model, transcribe
 
 TEXT = "Sure, I can meet you at six. Let me check the train times first."
 
