@@ -99,6 +99,23 @@ def test_whatsapp_voice_note_becomes_its_message_text(
     assert _messages(tmp_home) == rows
 
 
+def test_a_dataset_can_leave_transcribed_voice_notes_out(
+    tmp_path: Path, twin: Twin, tmp_home: Home
+) -> None:
+    twin("init")
+    twin("import", str(_zip_with_voice_note(tmp_path)), "--me", "Sam", "--transcribe")
+    spoken = _messages(tmp_home)[1][1]
+
+    twin("dataset", "build", "--name", "spoken", "--val-fraction", "0", "--no-qa")
+    twin("dataset", "export", "spoken", str(tmp_path / "spoken"))
+    left_out = twin("dataset", "build", "--name", "typed", "--no-transcribed", ok=False)
+
+    assert spoken in (tmp_path / "spoken" / "train.jsonl").read_text(encoding="utf-8")
+    # The voice note is Sam's only message in this chat: without it nothing of Sam's is left.
+    assert left_out.exit_code == 1
+    assert "none of the selected messages are yours" in left_out.output
+
+
 def test_without_transcribe_the_voice_note_stays_media(
     tmp_path: Path, twin: Twin, tmp_home: Home
 ) -> None:

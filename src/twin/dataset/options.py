@@ -95,6 +95,8 @@ class BuildOptions:
     """Give each example the system message chat uses: persona, recalled passages, rule."""
     notes: bool = True
     """Also write notes.jsonl: non-private journal entries and notes, for continued pre-training."""
+    transcribed: bool = True
+    """Use voice notes transcribed to text (`twin import --transcribe`) like typed messages."""
     qa: bool = True
     """Mix in questions about your notes answered from them, with chat's memory slot (generated;
     at most 15% of the training examples, never held out for validation)."""

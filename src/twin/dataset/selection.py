@@ -54,6 +54,8 @@ class Selection:
     """The standing rules' own date bounds, to tell rules from this build's --since/--until."""
     counts: dict[str, int] = field(default_factory=dict)
     """Messages in the vault, and those the rules or this build's choices leave out."""
+    transcribed: bool = True
+    """Whether voice notes transcribed to text are read like typed messages."""
 
     def messages(
         self, vault: Vault, conversation: Conversation, digest: Hash | None = None
@@ -64,8 +66,8 @@ class Selection:
         """
         cursor = vault.db.execute(
             "SELECT id, sender_id, sent_at, sort_key, kind, text FROM messages "
-            "WHERE conversation_id = ? ORDER BY sort_key, id",
-            (conversation.id,),
+            "WHERE conversation_id = ? AND (? OR NOT transcribed) ORDER BY sort_key, id",
+            (conversation.id, self.transcribed),
         )
         excluded, since, until = self.excluded_people, self.since, self.until
         counts = self.counts
@@ -202,6 +204,7 @@ def select(vault: Vault, options: BuildOptions) -> Selection:
         rules_since=standing.since.isoformat() if standing.since else None,
         rules_until=standing.until.isoformat() if standing.until else None,
         counts=counts,
+        transcribed=options.transcribed,
     )
 
 
