@@ -47,6 +47,17 @@ def test_a_gguf_file_is_converted_once_into_the_twin_home(tmp_home: Home, tiny_g
         torch.testing.assert_close(converted(ids).logits, direct(ids).logits)
 
 
+def test_conversion_in_a_log_prints_a_line_before_and_after_and_no_bar(
+    tmp_home: Home, tiny_gguf: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    resolve_model(tmp_home, str(tiny_gguf))
+
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("Converting Tiny-Chat.Q8_0.gguf into a Transformers model")
+    assert lines[1].startswith("Saved it to")
+
+
 def test_a_hub_id_is_refused_while_offline(tmp_home: Home) -> None:
     with pytest.raises(TwinError, match="HF_HUB_OFFLINE"):
         resolve_model(tmp_home, "HuggingFaceTB/SmolLM2-360M-Instruct")

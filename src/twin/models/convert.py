@@ -14,6 +14,9 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,27 @@ MARKER = "twin-model.json"
 
 def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def _quiet_bar_in_logs() -> Iterator[None]:
+    """Transformers' GGUF loader draws a tqdm bar of its own, which in a log (not a terminal)
+    becomes hundreds of updates on one line; there, the lines before and after say enough."""
+    import transformers.modeling_gguf_pytorch_utils as gguf_loading
+    from transformers.utils import logging
+
+    if sys.stderr.isatty():
+        yield
+        return
+    bar, shown = gguf_loading.tqdm, logging.is_progress_bar_enabled()  # type: ignore[attr-defined]
+    gguf_loading.tqdm = partial(bar, disable=True)  # type: ignore[attr-defined]
+    logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # loading and saving bars
+    try:
+        yield
+    finally:
+        gguf_loading.tqdm = bar  # type: ignore[attr-defined]
+        if shown:
+            logging.enable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 def convert_gguf(gguf: Path, target: Path) -> Path:
@@ -39,24 +63,25 @@ def convert_gguf(gguf: Path, target: Path) -> Path:
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-            loaded = AutoModelForCausalLM.from_pretrained(
-                gguf.parent, gguf_file=gguf.name, dtype=torch.float32
-            )
-        except (ValueError, OSError, KeyError, RuntimeError) as error:
-            raise TwinError(f"{gguf}: cannot read this GGUF file ({error})") from None
-        config = loaded.config
-        if hasattr(config, "quantization_config"):
-            del config.quantization_config
-        plain = AutoModelForCausalLM.from_config(config, dtype=torch.float32)  # type: ignore[no-untyped-call]
-        missing, unexpected = plain.load_state_dict(loaded.state_dict(), strict=False)
-        missing = [name for name in missing if name != "lm_head.weight"]
-        if missing or unexpected:
-            raise TwinError(f"{gguf}: weights do not match the model ({missing or unexpected})")
-        plain.tie_weights()
-        plain.save_pretrained(work, safe_serialization=True)
-        tokenizer.save_pretrained(work)
+        with _quiet_bar_in_logs():
+            try:
+                tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+                loaded = AutoModelForCausalLM.from_pretrained(
+                    gguf.parent, gguf_file=gguf.name, dtype=torch.float32
+                )
+            except (ValueError, OSError, KeyError, RuntimeError) as error:
+                raise TwinError(f"{gguf}: cannot read this GGUF file ({error})") from None
+            config = loaded.config
+            if hasattr(config, "quantization_config"):
+                del config.quantization_config
+            plain = AutoModelForCausalLM.from_config(config, dtype=torch.float32)  # type: ignore[no-untyped-call]
+            missing, unexpected = plain.load_state_dict(loaded.state_dict(), strict=False)
+            missing = [name for name in missing if name != "lm_head.weight"]
+            if missing or unexpected:
+                raise TwinError(f"{gguf}: weights do not match the model ({missing or unexpected})")
+            plain.tie_weights()
+            plain.save_pretrained(work, safe_serialization=True)
+            tokenizer.save_pretrained(work)
         marker: dict[str, Any] = {"source_gguf": str(gguf), "converted_at": time.time()}
         (work / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
         for path in work.iterdir():
