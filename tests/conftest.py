@@ -55,6 +55,8 @@ def tmp_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
     home = tmp_path / "twin-home"
     monkeypatch.setenv("TWIN_HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    monkeypatch.delenv("TWIN_CACHE", raising=False)
     monkeypatch.setenv("TWIN_PASSPHRASE", PASSPHRASE)
     monkeypatch.setenv("TWIN_KDF", "fast")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

@@ -15,6 +15,15 @@ def default_home() -> Path:
     return Path(data).expanduser() / "twin"
 
 
+def model_cache() -> Path:
+    """Converted base models, shared by every twin home of this user: ``$TWIN_CACHE``, else
+    ``$XDG_CACHE_HOME/twin/models``, else ``~/.cache/twin/models``. They hold no private data."""
+    if env := os.environ.get("TWIN_CACHE"):
+        return Path(env).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache).expanduser() / "twin" / "models"
+
+
 @dataclass(frozen=True)
 class Home:
     """Paths inside the twin home. Nothing is created until `ensure` is called."""

@@ -12,7 +12,7 @@ from click.testing import Result
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from twin.errors import TwinError
-from twin.home import Home
+from twin.home import Home, model_cache
 from twin.models.convert import source_gguf
 from twin.models.registry import resolve_model
 from twin.train.gguf_file import write_gguf
@@ -33,7 +33,7 @@ def test_a_model_folder_is_used_as_it_is(tmp_home: Home, tiny_model: Path) -> No
 
 def test_a_gguf_file_is_converted_once_into_the_twin_home(tmp_home: Home, tiny_gguf: Path) -> None:
     folder = resolve_model(tmp_home, str(tiny_gguf))
-    assert folder.parent == tmp_home.models
+    assert folder.parent == model_cache()
     assert (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file()
     assert source_gguf(folder) == tiny_gguf
     stamp = (folder / "model.safetensors").stat().st_mtime_ns
@@ -56,6 +56,19 @@ def test_conversion_in_a_log_prints_a_line_before_and_after_and_no_bar(
     assert len(lines) == 2, lines
     assert lines[0].startswith("Converting Tiny-Chat.Q8_0.gguf into a Transformers model")
     assert lines[1].startswith("Saved it to")
+
+
+def test_every_home_of_a_user_shares_one_converted_model(
+    tmp_home: Home, tiny_gguf: Path, tmp_path: Path
+) -> None:
+    first = resolve_model(tmp_home, str(tiny_gguf))
+    stamp = (first / "model.safetensors").stat().st_mtime_ns
+
+    second = resolve_model(Home(tmp_path / "another-home"), str(tiny_gguf))
+
+    assert second == first
+    assert (second / "model.safetensors").stat().st_mtime_ns == stamp
+    assert not (tmp_path / "another-home" / "models").exists()
 
 
 def test_a_hub_id_is_refused_while_offline(tmp_home: Home) -> None:
@@ -101,9 +114,9 @@ def test_the_default_model_needs_no_package_once_converted(
 
     import twin.models.default
 
-    shutil.copytree(tiny_model, tmp_home.models / "smollm2-135m-instruct")
+    shutil.copytree(tiny_model, model_cache() / "smollm2-135m-instruct")
     monkeypatch.setattr(twin.models.default, "PACKAGE", "no_such_package_here")
-    assert resolve_model(tmp_home) == tmp_home.models / "smollm2-135m-instruct"
+    assert resolve_model(tmp_home) == model_cache() / "smollm2-135m-instruct"
 
 
 def test_a_missing_default_package_says_how_to_install_it(

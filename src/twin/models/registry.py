@@ -12,7 +12,7 @@ from pathlib import Path
 
 from twin.atomic import write_text
 from twin.errors import TwinError
-from twin.home import Home
+from twin.home import Home, model_cache
 from twin.models.convert import convert_gguf
 from twin.models.default import DEFAULT_NAME, packaged_gguf
 
@@ -66,10 +66,10 @@ def resolve_model(home: Home, name: str | None = None) -> Path:
     or a hub id (only when ``HF_HUB_OFFLINE`` is not set).
     """
     if name is None or name in ("default", DEFAULT_NAME):
-        folder = home.models / DEFAULT_NAME
-        if (folder / "config.json").is_file():  # converted already; the wheel is not needed
-            return folder
-        return convert_gguf(packaged_gguf(), folder)
+        for folder in (home.models / DEFAULT_NAME, model_cache() / DEFAULT_NAME):
+            if (folder / "config.json").is_file():  # converted already; the wheel is not needed
+                return folder
+        return convert_gguf(packaged_gguf(), model_cache() / DEFAULT_NAME)
     entry = registered(home).get(name)
     return _resolve_source(home, entry.source if entry else name)
 
@@ -83,7 +83,7 @@ def _resolve_source(home: Home, source: str) -> Path:
     if path.is_file():
         if path.suffix.lower() != ".gguf":
             raise TwinError(f"{path}: a base model is a model folder or a .gguf file")
-        return convert_gguf(path, home.models / _gguf_folder_name(path))
+        return convert_gguf(path, model_cache() / _gguf_folder_name(path))
     if HUB_ID.match(source):
         return _download(source)
     raise TwinError(
@@ -121,14 +121,16 @@ def _download(hub_id: str) -> Path:
 
 def list_models(home: Home) -> list[tuple[str, str, bool]]:
     """(name, source, ready) for the default and every registered model; ready means on disk."""
-    default_ready = (home.models / DEFAULT_NAME / "config.json").is_file()
+    default_ready = any(
+        (folder / DEFAULT_NAME / "config.json").is_file() for folder in (home.models, model_cache())
+    )
     rows = [("default", f"SmolLM2-135M-Instruct (built in, {DEFAULT_NAME})", default_ready)]
     for entry in sorted(registered(home).values(), key=lambda e: e.name):
         source = Path(entry.source)
         if source.is_dir():
             ready = True
         elif source.is_file():
-            ready = (home.models / _gguf_folder_name(source) / "config.json").is_file()
+            ready = (model_cache() / _gguf_folder_name(source) / "config.json").is_file()
         else:
             ready = False
         rows.append((entry.name, entry.source, ready))
