@@ -17,6 +17,7 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,25 +88,32 @@ def _fingerprint(pem: bytes) -> str:
     return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 
 
-def ensure_certificate(folder: Path, host: str) -> Certificate:
-    """The certificate in `folder`, made on first use (ECDSA P-256, valid ten years)."""
+def ensure_certificate(
+    folder: Path, host: str | Iterable[str], *, name: str = "serve"
+) -> Certificate:
+    """The certificate in `folder`, made on first use (ECDSA P-256, valid ten years).
+
+    It names `host` (one or several addresses and host names), localhost, this machine's name
+    and 127.0.0.1. `name` tells the servers apart: ``serve`` for `twin serve`, ``hub`` for the hub.
+    """
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
-    cert_path, key_path = folder / "serve-cert.pem", folder / "serve-key.pem"
+    cert_path, key_path = folder / f"{name}-cert.pem", folder / f"{name}-key.pem"
     if cert_path.is_file() and key_path.is_file():
         return Certificate(cert_path, key_path, _fingerprint(cert_path.read_bytes()))
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = ec.generate_private_key(ec.SECP256R1())
     names: list[x509.GeneralName] = [x509.DNSName("localhost"), x509.DNSName(socket.gethostname())]
-    for address in {host.strip("[]"), "127.0.0.1"}:
+    hosts = {host} if isinstance(host, str) else set(host)
+    for address in sorted({h.strip("[]") for h in hosts} | {"127.0.0.1"}):
         try:
             names.append(x509.IPAddress(ipaddress.ip_address(address)))
         except ValueError:
             names.append(x509.DNSName(address))
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "twin serve")])
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"twin {name}")])
     now = datetime.datetime.now(datetime.UTC)
     certificate = (
         x509.CertificateBuilder()
