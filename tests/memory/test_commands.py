@@ -82,6 +82,7 @@ def test_notes_forget_by_import_takes_notes_passages_and_record(
 ) -> None:
     twin("notes", "import", str(notes_folder))
     twin("journal", "add", "Cat is called Pixel.")
+    twin("recall", "Pixel")  # indexes the entry
     twin("notes", "forget", "--import", "1", "--yes")
     assert counts(vault_home) == {"notes": 1, "chunks": 1, "chunk_vectors": 1, "imports": 0}
     twin("journal", "forget", "--all", "--yes")
@@ -128,3 +129,16 @@ def test_export_includes_notes_and_journal(twin: Twin, vault_home: Home, tmp_pat
     lines = [json.loads(line) for line in (tmp_path / "all.jsonl").read_text().splitlines()]
     notes = [line for line in lines if line["type"] == "note"]
     assert [(n["kind"], n["text"]) for n in notes] == [("journal", "Planted basil on the balcony.")]
+
+
+def test_a_journal_entry_is_saved_at_once_and_recalled_after(
+    twin: Twin, vault_home: Home
+) -> None:
+    twin("journal", "add", "Made a walnut cake for Maya's birthday.")
+    assert counts(vault_home)["notes"] == 1
+    assert counts(vault_home)["chunks"] == 0  # no model loaded to save it
+
+    found = json.loads(twin("recall", "walnut cake", "--json").stdout)
+
+    assert "walnut cake" in found[0]["passage"]
+    assert counts(vault_home)["chunks"] == 1

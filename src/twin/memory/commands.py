@@ -75,7 +75,7 @@ def journal_add(state: State, text: str | None, private: bool, when: str | None)
         except ValueError:
             raise TwinError(f"--date: {when!r} is not YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
     with state.open_vault() as vault:
-        note_id = add_journal_entry(vault, body, default_embedder(), private=private, when=moment)
+        note_id = add_journal_entry(vault, body, None, private=private, when=moment)
     console.print(f"Saved journal entry {note_id}{' (private)' if private else ''}.")
 
 

@@ -103,6 +103,17 @@ def _plan(
     summary.removed += len(stale)
 
 
+def unindexed_notes(vault: Vault) -> list[int]:
+    """Notes and journal entries saved without passages yet (`twin journal add` saves first)."""
+    return [
+        note_id
+        for (note_id,) in vault.db.execute(
+            "SELECT id FROM notes WHERE trim(text) != '' AND NOT EXISTS "
+            "(SELECT 1 FROM chunks WHERE owner = 'note' AND owner_id = notes.id)"
+        )
+    ]
+
+
 def index_notes(
     vault: Vault, embedder: Embeds, note_ids: Iterable[int] | None = None
 ) -> IndexSummary:

@@ -22,6 +22,7 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from twin.memory.embeddings import Embeds
+from twin.memory.index import index_notes, unindexed_notes
 from twin.vault.vault import Vault
 
 RRF_K = 60
@@ -211,6 +212,18 @@ WHERE chunks.id IN ({marks})
 """
 
 
+def _index_waiting_notes(vault: Vault, embedder: Embeds) -> None:
+    """Index entries saved without passages (`twin journal add` saves first), before searching."""
+    waiting = unindexed_notes(vault)
+    if not waiting:
+        return
+    if vault.db.in_transaction:  # part of a caller's write: theirs to commit
+        index_notes(vault, embedder, waiting)
+        return
+    with vault.transaction():
+        index_notes(vault, embedder, waiting)
+
+
 def recall(
     vault: Vault,
     embedder: Embeds,
@@ -222,6 +235,7 @@ def recall(
     """The `limit` passages that best answer `query`, best first."""
     if not query.strip():
         return []
+    _index_waiting_notes(vault, embedder)
     vector = embedder.embed([query])[0].astype(np.float32).tobytes()
     depth = max(CANDIDATES, limit * 3)
     nearest = _nearest(vault, vector, depth)

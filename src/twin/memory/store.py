@@ -159,12 +159,16 @@ def import_notes(
 def add_journal_entry(
     vault: Vault,
     text: str,
-    embedder: Embeds,
+    embedder: Embeds | None,
     *,
     private: bool = False,
     when: datetime | None = None,
 ) -> int:
-    """Write one journal entry, timestamped now unless `when` says otherwise; return its id."""
+    """Write one journal entry, timestamped now unless `when` says otherwise; return its id.
+
+    Without an `embedder` the entry is saved at once and indexed by the next recall, so
+    writing a journal entry never waits for the embedding model to load.
+    """
     text = text.strip()
     if not text:
         raise TwinError("the journal entry is empty")
@@ -180,7 +184,8 @@ def add_journal_entry(
     )
     with vault.transaction():
         _, note_id = _upsert(vault, note, _hash("journal", note.location, text), None)
-        index_notes(vault, embedder, [note_id])
+        if embedder is not None:
+            index_notes(vault, embedder, [note_id])
     return note_id
 
 
