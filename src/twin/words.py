@@ -6,6 +6,16 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
+MONTH_NAMES = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
+"""English month names, in order, lower case."""
+MONTH_ABBREVIATIONS = (
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+)  # fmt: skip
+"""Their usual short forms ("may" has none)."""
+
 IRREGULAR = {"person": "people", "child": "children", "analysis": "analyses"}
 """Nouns whose plural no rule below gives."""
 

@@ -46,6 +46,7 @@ from twin.memory.embeddings import Embeds
 from twin.memory.recall import STOPWORDS, Passage
 from twin.persona.persona import Persona
 from twin.persona.prompt import ABSTAIN
+from twin.words import MONTH_ABBREVIATIONS, MONTH_NAMES
 
 SUPPORT_SIMILARITY = 0.6
 """Cosine similarity from which a source sentence supports a claim."""
@@ -143,34 +144,7 @@ _LIFE_TEXT = (
 )
 LIFE_WORDS = frozenset(_LIFE_TEXT.split()) | RELATIVES
 """Words that, in a first-person sentence, make it a statement about the person's life."""
-MONTHS = frozenset(
-    [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-    ]
-)
+MONTHS = frozenset(MONTH_NAMES) | frozenset(MONTH_ABBREVIATIONS)
 _REPLY_WORD_TEXT = (
     "hi hey hello yes yeah yep yup no nope nah ok okay sure thanks thank cool nice great "
     "lol haha ahah hahaha omg wow bye night morning congrats same true totally definitely "

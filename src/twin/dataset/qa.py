@@ -26,15 +26,13 @@ from twin.dataset.sessions import Line
 from twin.dataset.tokens import MESSAGE_OVERHEAD, TokenCounter
 from twin.memory.recall import recall_for_prompt
 from twin.vault.vault import Vault
+from twin.words import MONTH_ABBREVIATIONS, MONTH_NAMES
 
 QA_SHARE = 0.15
 """Generated QA examples, as a share of the conversation examples, at most."""
 LABEL = "generated"
 """How the dataset card and report name these examples."""
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
+_MONTHS = "|".join((*MONTH_NAMES, *MONTH_ABBREVIATIONS))
 DATE = re.compile(
     rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s*-\s*\d{{1,2}})?\s+(?:{_MONTHS})\b|\b(?:{_MONTHS})\s+\d{{1,2}}\b",
     re.I,

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from twin.chat.guards import ABSTENTIONS
 from twin.persona.persona import Persona
 from twin.vault.vault import Vault
+from twin.words import MONTH_NAMES
 
 ABSENT_NAMES = (
     "Gustavo", "Ingrid", "Kwame", "Priya", "Henrik", "Yusuf", "Oksana", "Thandiwe", "Leopold",
@@ -32,23 +33,7 @@ ABSENT_NAMES = (
 """Names to swap in; each is used only if nothing in the vault mentions it."""
 MAX_ANSWER_WORDS = 5
 MAX_CLUE_WORDS = 6
-MONTHS = {
-    name: name[:3]
-    for name in [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ]
-}
+MONTHS = {name: name[:3] for name in MONTH_NAMES}
 CUT = re.compile(r"\s[(\[]|;|\.\s|,\s| → | - |/|\s(?:at|in|to|with|for|from|on)\s")
 """Where a value's short answer ends: "15 km at 5:50/km" answers "15 km"."""
 BULLET = re.compile(r"^\s*[-*+]\s+(.*)$")

@@ -14,17 +14,14 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import ClassVar
 
 from twin.errors import BadInput
 from twin.importers.base import ParseOptions
-from twin.importers.files import SourceFile
+from twin.importers.files import SourceFile, read_only_copy
 from twin.records import Event
 
 _SQLITE = b"SQLite format 3\x00"
@@ -69,14 +66,7 @@ class BrowserHistoryImporter:
         label = source.label()
         if source.is_zip or source.is_dir or source.head(16) != _SQLITE:
             raise BadInput(label, "not an SQLite database (expected places.sqlite or History)")
-        with tempfile.TemporaryDirectory(prefix="twin-browser-") as folder:
-            copy = Path(folder) / "history.sqlite"
-            shutil.copyfile(source.path, copy)
-            for suffix in ("-wal", "-shm"):
-                journal = source.path.with_name(source.path.name + suffix)
-                if journal.exists():
-                    shutil.copyfile(journal, copy.with_name(copy.name + suffix))
-            db = sqlite3.connect(f"{copy.as_uri()}?mode=ro", uri=True)
+        with read_only_copy(source.path) as db:
             try:
                 flavour = _flavour(db)
                 if flavour is None:
@@ -84,8 +74,6 @@ class BrowserHistoryImporter:
                 yield from (_firefox(db) if flavour == "firefox" else _chrome(db))
             except sqlite3.DatabaseError as error:
                 raise BadInput(label, f"unreadable history database ({error})") from None
-            finally:
-                db.close()
 
 
 def _firefox(db: sqlite3.Connection) -> Iterator[Event]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import shutil
+import sqlite3
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -134,3 +137,23 @@ def iter_text_lines(stream: IO[bytes], label: str) -> Iterator[tuple[int, str]]:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         raise BadInput(label, "file ends in the middle of a UTF-8 character", line=number) from None
+
+
+@contextmanager
+def read_only_copy(database: Path) -> Iterator[sqlite3.Connection]:
+    """A read-only connection to a copy of an app's SQLite database (with its -wal and -shm).
+
+    Reading a copy never changes the app's own file, not even while the app has it open.
+    """
+    with tempfile.TemporaryDirectory(prefix="twin-sqlite-") as folder:
+        copy = Path(folder) / database.name
+        shutil.copyfile(database, copy)
+        for suffix in ("-wal", "-shm"):
+            journal = database.with_name(database.name + suffix)
+            if journal.exists():
+                shutil.copyfile(journal, copy.with_name(copy.name + suffix))
+        db = sqlite3.connect(f"{copy.as_uri()}?mode=ro", uri=True)
+        try:
+            yield db
+        finally:
+            db.close()

@@ -22,17 +22,14 @@ The rules this importer follows:
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, ClassVar
 
 from twin.errors import BadInput
 from twin.importers.base import ParseOptions
-from twin.importers.files import SourceFile
+from twin.importers.files import SourceFile, read_only_copy
 from twin.records import Kind, Message
 
 ME = "Me"
@@ -117,20 +114,11 @@ class IMessageImporter:
         label = source.label()
         if source.is_zip or source.is_dir or source.head(16) != _SQLITE:
             raise BadInput(label, "not an SQLite database (expected the Messages app's chat.db)")
-        with tempfile.TemporaryDirectory(prefix="twin-imessage-") as folder:
-            copy = Path(folder) / "chat.db"
-            shutil.copyfile(source.path, copy)
-            for suffix in ("-wal", "-shm"):
-                journal = source.path.with_name(source.path.name + suffix)
-                if journal.exists():
-                    shutil.copyfile(journal, copy.with_name(copy.name + suffix))
-            db = sqlite3.connect(f"{copy.as_uri()}?mode=ro", uri=True)
+        with read_only_copy(source.path) as db:
             try:
                 yield from _read(db, label)
             except sqlite3.DatabaseError as error:
                 raise BadInput(label, f"unreadable Messages database ({error})") from None
-            finally:
-                db.close()
 
 
 def _column(columns: set[str], name: str, default: str = "NULL") -> str:
