@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -11,6 +14,7 @@ import pytest
 from click.testing import Result
 
 from tests.vault.helpers import ANN, BO
+from twin.built_in_commands import BUILT_IN_COMMANDS
 from twin.cli import cli
 from twin.home import Home
 
@@ -24,6 +28,7 @@ def all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[t
             yield from all_commands(command, (*prefix, name))
 
 
+cli.load_all()
 COMMANDS = list(all_commands(cli))
 
 
@@ -35,6 +40,43 @@ def test_every_command_explains_itself_with_dash_h(twin: Twin, path: tuple[str, 
         command = command.commands[name]
     assert command.help, f"twin {' '.join(path)} has no help text"
     assert "Usage: twin" in twin(*path, "-h").stdout
+
+
+def test_help_lists_every_command_without_importing_any_of_them() -> None:
+    script = (
+        "import sys\n"
+        "from twin.cli import main\n"
+        "sys.argv = ['twin', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "names = [m for m in sys.modules if m.startswith('twin.') and m.endswith('commands')]\n"
+        "print('LOADED', sorted(set(names) - {'twin.built_in_commands'}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert "LOADED []" in out
+    for name in BUILT_IN_COMMANDS:
+        assert f"  {name} " in out
+
+
+def test_the_list_of_built_in_commands_matches_the_commands() -> None:
+    """Each listed command comes from its listed modules alone, with its help's first sentence."""
+    real = {name: command for name, command in cli.commands.items() if name != "plugins"}
+    assert sorted(real) == sorted(BUILT_IN_COMMANDS)
+    for name, (modules, summary) in BUILT_IN_COMMANDS.items():
+        alone = click.Group("twin")
+        for module in modules:
+            importlib.import_module(module).register_commands(cli=alone)
+        assert tree(alone.commands[name]) == tree(real[name]), name
+        for limit in (30, 45, 80, 200):
+            listed = click.Command(name, help=summary).get_short_help_str(limit)
+            assert listed == real[name].get_short_help_str(limit), name
+
+
+def tree(command: click.Command) -> object:
+    if isinstance(command, click.Group):
+        return {name: tree(sub) for name, sub in command.commands.items()}
+    return command.name
 
 
 def test_init_says_what_twin_does_and_where_data_lives(twin: Twin, tmp_home: Home) -> None:

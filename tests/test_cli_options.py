@@ -14,6 +14,7 @@ from twin.train.presets import TrainConfig
 
 
 def command(*path: str) -> click.Command:
+    cli.load_all()
     found: click.Command = cli
     for name in path:
         assert isinstance(found, click.Group)

@@ -61,10 +61,37 @@ load_failures: list[LoadFailure] = []
 origins: dict[str, str] = {}
 """Where each loaded plugin comes from: ``built-in``, or the package and version."""
 _loaded = False
+_installed: list[tuple[str, str, object]] | None = None
+
+
+def installed_plugins() -> list[tuple[str, str, object]]:
+    """Import, once, every plugin installed packages name under the ``twin`` entry point group.
+
+    Only imports them (failures go to `load_failures`); `load_plugins` registers them after
+    twin's own, so twin's own always come first.
+    """
+    global _installed
+    if _installed is not None:
+        return _installed
+    _installed = []
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        where = f"{entry.dist.name} {entry.dist.version}" if entry.dist else entry.value
+        label = entry.name
+        try:
+            taken = origins.get(label) or ("built-in" if label in DEFAULT_PLUGINS else None)
+            if taken is None and any(label == name for name, _, _ in _installed):
+                taken = "another package"
+            if taken is not None:
+                raise TwinError(f"the name {label!r} is already taken by {taken}")
+            _installed.append((label, where, entry.load()))
+            origins[label] = where
+        except Exception as error:  # a broken plugin must not break twin
+            _fail(f"{label} ({where})", error)
+    return _installed
 
 
 def load_plugins() -> pluggy.PluginManager:
-    """Register the built-in plugins, then every ``twin`` entry point; safe to call again."""
+    """Register the built-in plugins, then every installed one; safe to call again."""
     global _loaded
     if _loaded:
         return pm
@@ -72,19 +99,19 @@ def load_plugins() -> pluggy.PluginManager:
     for name in DEFAULT_PLUGINS:
         pm.register(importlib.import_module(name), name)
         origins[name] = "built-in"
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
-        where = f"{entry.dist.name} {entry.dist.version}" if entry.dist else entry.value
-        label = entry.name
+    for label, where, plugin in installed_plugins():
         try:
-            if pm.has_plugin(label):
-                raise TwinError(f"the name {label!r} is already taken by {origins[label]}")
-            pm.register(entry.load(), label)
-            origins[label] = where
-        except Exception as error:  # a broken plugin must not break twin
-            first_line = str(error).splitlines()[0] if str(error) else ""
-            problem = f"{type(error).__name__}: {first_line}".rstrip(": ")
-            load_failures.append(LoadFailure(f"{label} ({where})", problem))
+            pm.register(plugin, label)
+        except Exception as error:  # a plugin whose hooks don't match the specs
+            origins.pop(label, None)
+            _fail(f"{label} ({where})", error)
     return pm
+
+
+def _fail(plugin: str, error: Exception) -> None:
+    first_line = str(error).splitlines()[0] if str(error) else ""
+    problem = f"{type(error).__name__}: {first_line}".rstrip(": ")
+    load_failures.append(LoadFailure(plugin, problem))
 
 
 def registered(hook: str, kind: str) -> dict[str, tuple[Any, str]]:
