@@ -64,6 +64,10 @@ BUILT_IN_COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
         ("twin.vault.commands",),
         "Say which sender is you (in every source), or show what twin knows and who sent what.",
     ),
+    "lock": (
+        ("twin.vault.unlock_commands",),
+        "Lock the vault again now: the next command asks for the passphrase.",
+    ),
     "memory": (
         ("twin.memory.commands",),
         "The recall index over your journal and notes (and, if you choose, your messages).",
@@ -133,6 +137,10 @@ BUILT_IN_COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "train": (
         ("twin.train.commands",),
         "Fine-tune your twin with LoRA on this machine, with settings chosen for its hardware.",
+    ),
+    "unlock": (
+        ("twin.vault.unlock_commands",),
+        "Unlock the vault for a while, so the commands in that time don't ask again.",
     ),
     "voice": (
         ("twin.voice.commands",),

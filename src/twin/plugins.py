@@ -30,6 +30,7 @@ DEFAULT_PLUGINS = (
     "twin.vault.commands",
     "twin.vault.ownership_commands",
     "twin.vault.trust_commands",
+    "twin.vault.unlock_commands",
     "twin.dataset.commands",
     "twin.memory.commands",
     "twin.chat.commands",

@@ -11,6 +11,7 @@ import click
 
 from twin.errors import TwinError
 from twin.home import Home
+from twin.vault import keyring
 from twin.vault.key import Secret, read_key_file
 from twin.vault.vault import Vault
 
@@ -23,9 +24,14 @@ class State:
     passphrase_file: Path | None = None
     key_file: Path | None = None
     _secret: Secret | None = field(default=None, repr=False)
+    _kept: bool = field(default=False, repr=False)
 
     def secret(self, *, confirm: bool = False) -> Secret:
-        """The key file, passphrase file, ``TWIN_PASSPHRASE`` or, at a terminal, a prompt."""
+        """What unlocks the vault, the first found of these.
+
+        The key file, the passphrase file, the key `twin unlock` kept, ``TWIN_PASSPHRASE``,
+        or, at a terminal, a prompt.
+        """
         if self._secret is not None:
             return self._secret
         if self.key_file is not None:
@@ -38,6 +44,8 @@ class State:
                     f"{self.passphrase_file}: cannot read passphrase ({error})"
                 ) from None
             self._secret = Secret(passphrase=text)
+        elif not confirm and (kept := keyring.kept_key(self.home)) is not None:
+            self._secret, self._kept = Secret(key=kept), True
         elif "TWIN_PASSPHRASE" in os.environ:
             self._secret = Secret(passphrase=os.environ["TWIN_PASSPHRASE"])
         elif sys.stdin.isatty():
@@ -55,7 +63,15 @@ class State:
         return self._secret
 
     def open_vault(self) -> Vault:
-        return Vault.open(self.home, self.secret())
+        """Unlock the vault; a kept key that no longer opens it is dropped, then asked again."""
+        try:
+            return Vault.open(self.home, self.secret())
+        except TwinError:
+            if not self._kept:
+                raise
+            keyring.forget(self.home)
+            self._secret, self._kept = None, False
+            return Vault.open(self.home, self.secret())
 
 
 pass_state = click.make_pass_decorator(State)
