@@ -37,6 +37,8 @@ def layer(module: str) -> str:
     """The layer a module (``twin.dataset.build``) belongs to."""
     if module in FACES or module.rsplit(".", 1)[-1].endswith("commands"):
         return "faces"
+    if module.rsplit(".", 1)[-1] == "hub_routes":
+        return "hub"  # an area's pages in the hub (twin.voice.hub_routes): a face like the hub's
     if module in GROUND or module.startswith("twin.samples."):
         return "ground"
     if module in PLUGINS:

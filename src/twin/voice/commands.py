@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -224,3 +225,11 @@ def register_commands(cli: click.Group) -> None:
     journal = cli.commands.get("journal")
     if isinstance(journal, click.Group):
         journal.add_command(journal_record)
+
+
+@hookimpl
+def register_hub_routes(app: Any) -> None:
+    """The hub's voice pages; imported only when a hub app is made, not at every command."""
+    from twin.voice import hub_routes
+
+    hub_routes.register(app)

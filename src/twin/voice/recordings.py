@@ -112,36 +112,54 @@ def record_journal_entry(
     keep_audio: bool = False,
     when: datetime | None = None,
     progress: Progress | None = None,
+    provenance: Callable[[], int] | None = None,
 ) -> VoiceEntry:
-    """A spoken journal entry: transcribe the recording and keep it with its private mark."""
+    """A spoken journal entry: transcribe the recording and keep it with its private mark.
+
+    `provenance`, when given, is called inside the write transaction and returns the import the
+    entry belongs to (a paired device's pushes), so the entry and its origin land together.
+    """
     digest = audio_sha256(data)
     known = note_for_audio(vault, digest)
     samples = decode(data, label)
     transcript = transcribe(samples, model, progress)
     if known is not None:
         return VoiceEntry(known, transcript, False)
+    embedder = embedder or default_embedder()
     with vault.transaction():
         note_id = store_voice_note(
             vault,
             transcript,
-            embedder or default_embedder(),
+            embedder,
             origin=label,
             digest=digest,
             created_at=when or datetime.now().astimezone(),
             kind=NoteKind.JOURNAL,
             private=private,
+            import_id=provenance() if provenance is not None else None,
             audio=data if keep_audio else None,
         )
     return VoiceEntry(note_id, transcript, True)
 
 
 def transcribe_upload(
-    vault: Vault, data: bytes, filename: str, private: bool, *, embedder: Embeds | None = None
+    vault: Vault,
+    data: bytes,
+    filename: str,
+    private: bool,
+    *,
+    embedder: Embeds | None = None,
+    model: str | Path | None = None,
+    provenance: Callable[[], int] | None = None,
 ) -> VoiceEntry:
     """The hub's Journal recording (webm/ogg from MediaRecorder) or a paired device's upload:
     transcribed and kept as a journal entry; `BadInput` (one line) if it isn't audio."""
+    name = Path(filename).name or "recording"
     if len(data) > MAX_AUDIO_BYTES:
-        raise BadInput(filename, f"larger than {MAX_AUDIO_BYTES // 1024**2} MiB")
+        raise BadInput(name, f"larger than {MAX_AUDIO_BYTES // 1024**2} MiB")
+    if not data:
+        raise BadInput(name, "is empty: nothing was recorded")
     return record_journal_entry(
-        vault, data, f"upload:{Path(filename).name}", private=private, embedder=embedder
-    )
+        vault, data, f"upload:{name}", private=private, embedder=embedder, model=model,
+        provenance=provenance,
+    )  # fmt: skip

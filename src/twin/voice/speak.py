@@ -3,6 +3,7 @@ voice (`twin voice use --piper MODEL.onnx`), and espeak-ng as the fallback."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
@@ -110,26 +111,38 @@ def _espeak(text: str) -> Speech:
     done = subprocess.run([binary, "--stdout", text], capture_output=True, check=False)
     if done.returncode != 0 or len(done.stdout) < 44:
         raise TwinError(f"espeak-ng failed: {done.stderr.decode(errors='replace').strip()}")
-    import io
-
     with wave.open(io.BytesIO(done.stdout)) as wav:
         rate, frames = wav.getframerate(), wav.readframes(wav.getnframes())
     return Speech(rate, iter([frames]), "espeak-ng")
 
 
+def wav_bytes(speech: Speech) -> bytes:
+    """The whole speech as one WAV file in memory (mono, 16-bit): what the hub's chat streams."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(speech.rate)
+        for piece in speech.pieces:
+            wav.writeframes(piece)
+    return buffer.getvalue()
+
+
+def wav_seconds(data: bytes) -> float:
+    """How long a WAV file (as bytes) plays, in seconds."""
+    with wave.open(io.BytesIO(data)) as wav:
+        return float(wav.getnframes() / wav.getframerate())
+
+
 def write_wav(speech: Speech, path: Path) -> float:
     """Write the speech as a WAV file; return its length in seconds."""
-    frames = b"".join(speech.pieces)
+    data = wav_bytes(speech)
 
     def write(tmp: Path) -> None:
-        with wave.open(str(tmp), "wb") as wav:
-            wav.setnchannels(1)
-            wav.setsampwidth(2)
-            wav.setframerate(speech.rate)
-            wav.writeframes(frames)
+        tmp.write_bytes(data)
 
     write_file(path, write)
-    return len(frames) / 2 / speech.rate
+    return wav_seconds(data)
 
 
 def player() -> list[str] | None:
