@@ -1,10 +1,12 @@
 """Voice notes inside chat exports: a WhatsApp zip's ``PTT-….opus`` next to its
 ``<attached: …>`` or ``(file attached)`` line, a Telegram folder's ``voice_messages/``.
 
-Runs after the import, over the messages it stored (or an earlier import stored): the export is
-parsed again, each media message whose text names an audio file the export holds is found in
-the vault, and its transcript becomes that message's text, flagged as transcribed. The audio is
-read in place (never extracted) and copied into the vault only with `keep_audio`.
+Runs after the import, over the messages it stored (or an earlier import stored). A Telegram
+export is not parsed again: one pass over its JSON picks out the voice messages' chat ids,
+message ids and file paths (`telegram_notes`). Other exports are parsed again, and each media
+message whose text names an audio file the export holds is found in the vault. The transcript
+becomes that message's text, flagged as transcribed; only audio still to transcribe is read,
+in place (never extracted), and copied into the vault only with `keep_audio`.
 """
 
 from __future__ import annotations
@@ -12,19 +14,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 from twin.errors import BadInput, TwinError
-from twin.importers.base import ParseOptions
+from twin.importers.base import Importer, ParseOptions
+from twin.importers.files import SourceFile
 from twin.records import Kind, Message
 from twin.vault.collect import open_source, sort_key
 from twin.vault.vault import Vault
 from twin.voice.audio import AUDIO_SUFFIXES, MAX_AUDIO_BYTES, decode
 from twin.voice.store import audio_sha256, store_message_transcript
+from twin.voice.telegram_notes import MissingIds, voice_files, voice_member
 from twin.voice.transcribe import Progress, transcribe
 
 _FILE_NAME = re.compile(r"[^\s<>:/\\\u200e\u200f]+\.[A-Za-z0-9]{2,5}")
-TELEGRAM_VOICE_FOLDERS = ("voice_messages", "round_video_messages")
 
 
 @dataclass
@@ -50,7 +54,7 @@ def referenced_audio(message: Message, members: dict[str, str]) -> str | None:
     return None
 
 
-def _members(path: Path, names: list[str]) -> dict[str, str]:
+def _members(names: list[str]) -> dict[str, str]:
     """Audio members by their file name (WhatsApp names a file, not its folder)."""
     return {
         PurePosixPath(name).name: name
@@ -85,46 +89,73 @@ def _same_source_id(vault: Vault, message_id: int, source_id: str) -> bool:
     return row is not None and row[0] == source_id
 
 
-def _voice_notes(path: Path, source: str | None, options: ParseOptions) -> Iterator[
-    tuple[Message, str, bytes]
-]:
-    """Every voice note the export holds: the message, the member's name and its bytes."""
+def _voice_notes(
+    vault: Vault, path: Path, source: str | None, options: ParseOptions
+) -> Iterator[tuple[int, bool, str, Callable[[], bytes]]]:
+    """Every voice note of the export that the vault holds: the stored message's id, whether
+    it is transcribed already, the audio's label, and how to read the audio (only if needed)."""
     file, importer = open_source(path, source)
     try:
-        members = _members(path, file.members())
-        telegram_roots = sorted(
-            {str(PurePosixPath(m).parent) for m in file.members() if m.endswith("result.json")}
-        )
-        for message in importer.parse(file, options):
-            if not isinstance(message, Message):
-                continue
-            member = referenced_audio(message, members)
-            attachment = getattr(message, "attachment", None)
-            if member is None and attachment:
-                member = _telegram_member(attachment, telegram_roots, file.members())
-            if member is None:
-                continue
-            with file.open(member) as stream:
-                data = stream.read(MAX_AUDIO_BYTES + 1)
-            if len(data) > MAX_AUDIO_BYTES:
-                raise BadInput(file.label(member), "voice note larger than 512 MiB")
-            yield message, file.label(member), data
+        if importer.name == "telegram":
+            try:
+                found = list(_telegram_notes(vault, file))
+            except MissingIds:
+                found = list(_parsed_notes(vault, file, importer, options))
+        else:
+            found = list(_parsed_notes(vault, file, importer, options))
+        for message_id, done, member in found:
+            yield message_id, done, file.label(member), partial(_audio, file, member)
     finally:
         file.close()
 
 
-def _telegram_member(attachment: str, roots: list[str], names: list[str]) -> str | None:
-    relative = PurePosixPath(attachment)
-    if relative.is_absolute() or ".." in relative.parts:
-        return None
-    if relative.parts[:1] and relative.parts[0] not in TELEGRAM_VOICE_FOLDERS:
-        return None
-    known = set(names)
-    for root in roots or ["."]:
-        candidate = str(PurePosixPath(root) / relative) if root != "." else str(relative)
-        if candidate in known:
-            return candidate
-    return None
+def _audio(file: SourceFile, member: str) -> bytes:
+    with file.open(member) as stream:
+        data = stream.read(MAX_AUDIO_BYTES + 1)
+    if len(data) > MAX_AUDIO_BYTES:
+        raise BadInput(file.label(member), "voice note larger than 512 MiB")
+    return data
+
+
+def _telegram_notes(vault: Vault, file: SourceFile) -> Iterator[tuple[int, bool, str]]:
+    """Telegram: voice messages found by chat and message id, the export not parsed again."""
+    stored: dict[str, dict[str, tuple[int, bool]]] = {}
+    for voice in voice_files(file):
+        if voice.chat_id not in stored:  # one read of each chat's media messages
+            stored[voice.chat_id] = {
+                str(row[0]): (int(row[1]), bool(row[2]))
+                for row in vault.db.execute(
+                    "SELECT m.source_message_id, m.id, m.transcribed FROM messages m "
+                    "JOIN conversations c ON c.id = m.conversation_id "
+                    "WHERE c.source = 'telegram' AND c.external_id = ? "
+                    "AND (m.kind = 'media' OR m.transcribed = 1)",
+                    (voice.chat_id,),
+                )
+            }
+        found = stored[voice.chat_id].get(voice.message_id)
+        if found is not None:  # else left out by the rules, or not imported
+            yield found[0], found[1], voice.member
+
+
+def _parsed_notes(
+    vault: Vault, file: SourceFile, importer: Importer, options: ParseOptions
+) -> Iterator[tuple[int, bool, str]]:
+    """Any other export (a WhatsApp chat names its voice notes in its text): parsed again."""
+    names = file.members()
+    members, known = _members(names), set(names)
+    roots = sorted({PurePosixPath(m).parent for m in names if m.endswith("result.json")})
+    for message in importer.parse(file, options):
+        if not isinstance(message, Message):
+            continue
+        member = referenced_audio(message, members)
+        attachment = getattr(message, "attachment", None)
+        if member is None and attachment:
+            member = voice_member(roots or [PurePosixPath(".")], attachment, known)
+        if member is None:
+            continue
+        found = _message_id(vault, message)
+        if found is not None:
+            yield found[0], found[1], member
 
 
 def transcribe_export(
@@ -140,14 +171,13 @@ def transcribe_export(
     """Transcribe the voice notes of an export already imported; each lands in its own
     transaction, so an interrupted run keeps what it did and a rerun does the rest."""
     summary = VoiceNotesSummary()
-    for message, label, data in _voice_notes(path, source, options or ParseOptions()):
-        found = _message_id(vault, message)
-        if found is None:
-            continue  # left out by the rules, or not imported
-        message_id, done = found
+    for message_id, done, label, read in _voice_notes(
+        vault, path, source, options or ParseOptions()
+    ):
         if done:
             summary.already += 1
             continue
+        data = read()
         try:
             samples = decode(data, label)
         except BadInput as error:
