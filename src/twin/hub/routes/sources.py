@@ -6,6 +6,7 @@ import os
 import re
 import secrets
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -62,37 +63,44 @@ def sources_page(request: Request, hub: HubDep, vault: VaultDep) -> HTMLResponse
     )
 
 
+async def _write_staged(hub: Hub, name: str, chunks: AsyncIterator[bytes]) -> tuple[str, int]:
+    """Stream an upload into the staging folder; the one place an upload is written to disk.
+
+    Returns the staging id and the size. A file over the size limit is removed and refused.
+    """
+    sid, target = _stage(hub, name)
+    size = 0
+    try:
+        with open(target, "wb", opener=lambda p, f: os.open(p, f, 0o600)) as out:
+            async for chunk in chunks:
+                size += len(chunk)
+                if size > hub.settings.max_upload_mb * CHUNK:
+                    raise TwinError(f"{name}: larger than {hub.settings.max_upload_mb} MB")
+                out.write(chunk)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        target.parent.rmdir()
+        raise
+    hub.staged[sid] = (target, True)
+    return sid, size
+
+
+async def _parts(export: UploadFile) -> AsyncIterator[bytes]:
+    while chunk := await export.read(CHUNK):
+        yield chunk
+
+
 @router.post("/sources/upload")
 async def upload_form(request: Request, hub: HubDep, export: UploadFile) -> Response:
     """The upload without JavaScript: a plain multipart form."""
-    sid, target = _stage(hub, export.filename or "export")
-    size = 0
-    with open(target, "wb", opener=lambda p, f: os.open(p, f, 0o600)) as out:
-        while chunk := await export.read(CHUNK):
-            size += len(chunk)
-            if size > hub.settings.max_upload_mb * CHUNK:
-                out.close()
-                target.unlink()
-                raise TwinError(f"{export.filename}: larger than {hub.settings.max_upload_mb} MB")
-            out.write(chunk)
-    hub.staged[sid] = (target, True)
+    sid, _ = await _write_staged(hub, export.filename or "export", _parts(export))
     return RedirectResponse(f"/sources/preview/{sid}", status_code=303)
 
 
 @router.put("/sources/upload/{name}")
 async def upload_stream(request: Request, hub: HubDep, name: str) -> JSONResponse:
     """Drag and drop: the body streamed straight to the staging folder, with progress."""
-    sid, target = _stage(hub, name)
-    size = 0
-    with open(target, "wb", opener=lambda p, f: os.open(p, f, 0o600)) as out:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > hub.settings.max_upload_mb * CHUNK:
-                out.close()
-                target.unlink()
-                raise TwinError(f"{name}: larger than {hub.settings.max_upload_mb} MB")
-            out.write(chunk)
-    hub.staged[sid] = (target, True)
+    sid, size = await _write_staged(hub, name, request.stream())
     return JSONResponse({"preview": f"/sources/preview/{sid}", "bytes": size})
 
 
