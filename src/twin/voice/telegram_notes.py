@@ -97,6 +97,62 @@ def voice_member(roots: list[PurePosixPath], attachment: str, known: set[str]) -
 
 def _scan(source: SourceFile, export: str) -> Iterator[tuple[str, str, str]]:
     """(chat id, message id, file) for each message with a file in a voice folder."""
+    chat_id = _single_chat_id(source, export)
+    if chat_id is None:
+        yield from _scan_events(source, export)
+        return
+    try:
+        found = _voice_items(source, export, repair=False)
+    except ijson.JSONError:  # perhaps \xNN escapes, which some exporters write: repaired
+        found = None
+    if found is None:
+        try:
+            found = _voice_items(source, export, repair=True)
+        except ijson.JSONError as error:
+            raise BadInput(source.label(export), f"truncated or invalid JSON ({error})") from None
+    for message_id, file in found:
+        if message_id is None:
+            raise MissingIds(source.label(export))
+        yield str(chat_id), str(message_id), file
+
+
+def _single_chat_id(source: SourceFile, export: str) -> Any:
+    """The chat id of a one-chat export, read from its header; None for an account export or
+    a file that names its chat after its messages."""
+    chat_id: Any = None
+    try:
+        with source.open(export) as stream:
+            for prefix, event, value in fast_ijson().parse(XEscapeRepair(stream, 4096)):
+                if prefix == "" and event == "map_key":
+                    if value in ("personal_information", "chats", "left_chats"):
+                        return None
+                    if value == "messages":
+                        return chat_id
+                elif prefix == "id" and event in ("number", "string"):
+                    chat_id = value
+    except (ijson.JSONError, UnicodeDecodeError):
+        return None  # the full pass says what is wrong with the file
+    return None
+
+
+def _voice_items(source: SourceFile, export: str, repair: bool) -> list[tuple[Any, str]]:
+    """(message id, file) of a one-chat export's voice messages: ijson's C backend builds each
+    message, Python only looks at its ``file``."""
+    found: list[tuple[Any, str]] = []
+    try:
+        with source.open(export) as stream:
+            reader = XEscapeRepair(stream, _BUFFER) if repair else stream
+            for item in fast_ijson().items(reader, "messages.item", buf_size=_BUFFER):
+                file = item.get("file") if isinstance(item, dict) else None
+                if isinstance(file, str) and _in_voice_folder(file):
+                    found.append((item.get("id"), file))
+    except UnicodeDecodeError as error:
+        raise BadInput(source.label(export), f"not valid UTF-8 ({error.reason})") from None
+    return found
+
+
+def _scan_events(source: SourceFile, export: str) -> Iterator[tuple[str, str, str]]:
+    """An account export (many chats): the fields picked out of the JSON events."""
     label = source.label(export)
     chat_ids: dict[tuple[str, int], Any] = {}
     counts = dict.fromkeys(_CHATS, -1)

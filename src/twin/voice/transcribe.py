@@ -19,6 +19,26 @@ Progress = Callable[[float, float], None]
 INSTALL_HINT = "speech needs the voice extra: pip install 'twin[voice]'"
 
 
+DECODING: dict[str, Any] = {
+    "beam_size": 5,
+    "condition_on_previous_text": False,
+}
+"""How twin decodes; bench/voice.py measures each choice on a 2-core CPU:
+
+- beam search of 5: greedy decoding (``beam_size=1``) is about 1.6x faster, but tiny.en then
+  mishears the first words of a short clip ("The weather in Berlin" came out as "But when the
+  wind will in"); a beam of 3 still hears them, 1 and 2 don't;
+- timestamps kept: transcripts keep their segments, and without them tiny.en drops words
+  (WER 0.18 instead of 0.10 on the bench's passage);
+- not conditioned on the previous window, so one misheard window doesn't repeat into the next;
+- the temperature fallback left as faster-whisper has it: it re-decodes only a window that came
+  out as a loop or with very low confidence. Speech that repeats itself (the same sentences
+  over and over, as the bench once used) trips it and costs four times as long.
+"""
+VAD_AFTER_SECONDS = 30
+"""Recordings longer than this skip their silences (Silero VAD) before decoding."""
+
+
 @dataclass(frozen=True)
 class Segment:
     """One stretch of speech and when it was said (seconds from the start)."""
@@ -97,9 +117,8 @@ def transcribe(
     pieces, info = whisper.transcribe(
         samples,
         language="en" if english_only else None,
-        beam_size=5,
-        vad_filter=duration > 30,  # long recordings: skip the silences
-        condition_on_previous_text=False,
+        vad_filter=duration > VAD_AFTER_SECONDS,
+        **DECODING,
     )
     segments: list[Segment] = []
     weighted = 0.0
