@@ -26,6 +26,7 @@ NAV = [
     ("/dataset", "Dataset"),
     ("/training", "Training"),
     ("/chat", "Chat"),
+    ("/eval", "Evaluation"),
     ("/devices", "Devices"),
     ("/settings", "Settings"),
 ]

@@ -13,7 +13,7 @@ from twin.hub.deps import HubDep, VaultDep, render
 from twin.hub.jobs import get_job
 
 router = APIRouter()
-RETURN_TO = {"import": "/sources", "dataset": "/dataset", "train": "/training", "evaluate": "/"}
+RETURN_TO = {"import": "/sources", "dataset": "/dataset", "train": "/training", "evaluate": "/eval"}
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)

@@ -6,19 +6,30 @@ import time
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from twin.dataset.store import dataset_names
 from twin.hub.deps import HubDep, VaultDep, render
 from twin.hub.jobs import JobContext, list_jobs, live_job
+from twin.hub.state import Hub
+from twin.train.before import RunEstimate, estimate_run
 from twin.train.presets import preset
 from twin.train.runs import Run, list_runs
 from twin.train.training import TrainRequest, train
+from twin.vault.vault import Vault
 
 router = APIRouter()
+FIELDS = ("dataset", "base", "epochs", "max_steps", "max_minutes")
+"""The form's fields, kept as typed when the page comes back with an estimate."""
 
 
-@router.get("/training", response_class=HTMLResponse)
-def training_page(request: Request, hub: HubDep, vault: VaultDep) -> HTMLResponse:
+def _page(
+    request: Request,
+    hub: Hub,
+    vault: Vault,
+    chosen: dict[str, str] | None = None,
+    cost: RunEstimate | None = None,
+) -> HTMLResponse:
     runs = list_runs(hub.home)
     return render(
         request,
@@ -30,7 +41,14 @@ def training_page(request: Request, hub: HubDep, vault: VaultDep) -> HTMLRespons
         live=live_job(vault, "train"),
         jobs=list_jobs(vault, "train", limit=5),
         resumable=[run for run in runs if run.status == "stopped"],
+        chosen=chosen or {},
+        cost=cost,
     )
+
+
+@router.get("/training", response_class=HTMLResponse)
+def training_page(request: Request, hub: HubDep, vault: VaultDep) -> HTMLResponse:
+    return _page(request, hub, vault)
 
 
 def _number(value: object, kind: type) -> object:
@@ -38,22 +56,37 @@ def _number(value: object, kind: type) -> object:
     return kind(text) if text else None
 
 
-@router.post("/training/start")
-async def start(request: Request, hub: HubDep) -> Response:
-    form = await request.form()
-    resume = form.get("resume") == "on"
+def _ask(form: FormData) -> TrainRequest:
+    """What the form asks for, as `twin train` would be asked."""
     overrides = {
         "epochs": _number(form.get("epochs"), int),
         "max_steps": _number(form.get("max_steps"), int),
         "max_minutes": _number(form.get("max_minutes"), float),
     }
-    ask = TrainRequest(
+    return TrainRequest(
         dataset=str(form.get("dataset") or "") or None,
         base=str(form.get("base") or "") or None,
         overrides={k: v for k, v in overrides.items() if v is not None},
-        resume=resume,
+        resume=form.get("resume") == "on",
         run_id=str(form.get("run") or "") or None,
     )
+
+
+@router.post("/training/estimate", response_class=HTMLResponse)
+async def estimate(request: Request, hub: HubDep, vault: VaultDep) -> HTMLResponse:
+    """The run's time and memory, worked out as `twin train` does before it starts."""
+    form = await request.form()
+    ask = _ask(form)
+    ask.sealer = vault.sealer
+    chosen = {k: str(form.get(k) or "") for k in FIELDS}
+    return _page(request, hub, vault, chosen, estimate_run(hub.home, ask))
+
+
+@router.post("/training/start")
+async def start(request: Request, hub: HubDep) -> Response:
+    form = await request.form()
+    ask = _ask(form)
+    resume = ask.resume
 
     def work(job: JobContext) -> str:
         started = time.monotonic()
