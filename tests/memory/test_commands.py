@@ -142,3 +142,12 @@ def test_a_journal_entry_is_saved_at_once_and_recalled_after(
 
     assert "walnut cake" in found[0]["passage"]
     assert counts(vault_home)["chunks"] == 1
+
+
+def test_recall_marks_this_weeks_entry_as_used_by_twin_ask(twin: Twin, vault_home: Home) -> None:
+    twin("journal", "add", "--date", "2024-04-01", "Adopted a grey cat and named her Pixel.")
+    twin("journal", "add", "Made a walnut cake for Ann's birthday.")
+    hits = json.loads(twin("recall", "what did I make this week?", "--json").stdout)
+    assert hits[0]["passage"] == "Made a walnut cake for Ann's birthday."
+    assert hits[0]["used_by_twin"] and hits[0]["in_asked_time"]
+    assert not hits[1]["in_asked_time"]

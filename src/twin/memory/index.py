@@ -41,6 +41,8 @@ class _Pending:
     owner_id: int
     position: int
     chunk: Chunk
+    date: str
+    """When the note, entry or message was written (ISO 8601)."""
 
 
 def store_vectors(vault: Vault, ids: Sequence[int], vectors: np.ndarray) -> None:
@@ -65,8 +67,8 @@ def _write(vault: Vault, embedder: Embeds, pending: list[_Pending]) -> None:
         ids = []
         for item in batch:
             cursor = vault.db.execute(
-                "INSERT INTO chunks (owner, owner_id, position, heading, text, sha256) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO chunks (owner, owner_id, position, heading, text, sha256, date) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     item.owner,
                     item.owner_id,
@@ -74,6 +76,7 @@ def _write(vault: Vault, embedder: Embeds, pending: list[_Pending]) -> None:
                     item.chunk.heading,
                     item.chunk.text,
                     item.chunk.sha256,
+                    item.date,
                 ),
             )
             assert cursor.lastrowid is not None
@@ -82,7 +85,7 @@ def _write(vault: Vault, embedder: Embeds, pending: list[_Pending]) -> None:
 
 
 def _plan(
-    vault: Vault, owner: str, owner_id: int, chunks: list[Chunk], summary: IndexSummary
+    vault: Vault, owner: str, owner_id: int, date: str, chunks: list[Chunk], summary: IndexSummary
 ) -> Iterator[_Pending]:
     """Keep the passages whose hash is unchanged, drop the rest, yield the new ones."""
     existing: dict[str, list[int]] = {}
@@ -94,10 +97,13 @@ def _plan(
     for position, chunk in enumerate(chunks):
         same = existing.get(chunk.sha256)
         if same:
-            vault.db.execute("UPDATE chunks SET position = ? WHERE id = ?", (position, same.pop(0)))
+            vault.db.execute(
+                "UPDATE chunks SET position = ?, date = ? WHERE id = ?",
+                (position, date, same.pop(0)),
+            )
             summary.kept += 1
         else:
-            yield _Pending(owner, owner_id, position, chunk)
+            yield _Pending(owner, owner_id, position, chunk, date)
     stale = [chunk_id for ids in existing.values() for chunk_id in ids]
     vault.db.executemany("DELETE FROM chunks WHERE id = ?", [(i,) for i in stale])
     summary.removed += len(stale)
@@ -123,7 +129,9 @@ def index_notes(
     """
     summary = IndexSummary()
     if note_ids is None:
-        rows = vault.db.execute("SELECT id, title, text FROM notes ORDER BY id").fetchall()
+        rows = vault.db.execute(
+            "SELECT id, title, text, created_at FROM notes ORDER BY id"
+        ).fetchall()
     else:
         wanted = list(note_ids)
         rows = []
@@ -131,11 +139,12 @@ def index_notes(
             part = wanted[start : start + 500]
             marks = ",".join("?" * len(part))
             rows += vault.db.execute(
-                f"SELECT id, title, text FROM notes WHERE id IN ({marks})", part
+                f"SELECT id, title, text, created_at FROM notes WHERE id IN ({marks})", part
             ).fetchall()
     pending: list[_Pending] = []
-    for note_id, title, text in rows:
-        pending.extend(_plan(vault, "note", note_id, chunk_markdown(text, title), summary))
+    for note_id, title, text, created_at in rows:
+        chunks = chunk_markdown(text, title)
+        pending.extend(_plan(vault, "note", note_id, created_at, chunks, summary))
     _write(vault, embedder, pending)
     summary.added += len(pending)
     return summary
@@ -145,14 +154,14 @@ def index_messages(vault: Vault, embedder: Embeds) -> IndexSummary:
     """Add the text messages not yet in the recall index (one passage each), by choice only."""
     summary = IndexSummary()
     rows = vault.db.execute(
-        "SELECT messages.id, conversations.title, messages.text FROM messages "
+        "SELECT messages.id, conversations.title, messages.text, messages.sent_at FROM messages "
         "JOIN conversations ON conversations.id = conversation_id "
         "WHERE kind = 'text' AND messages.id NOT IN "
         "(SELECT owner_id FROM chunks WHERE owner = 'message') ORDER BY messages.id"
     ).fetchall()
     pending = [
-        _Pending("message", message_id, 0, chunk)
-        for message_id, title, text in rows
+        _Pending("message", message_id, 0, chunk, sent_at)
+        for message_id, title, text, sent_at in rows
         if len(text.split()) >= MIN_MESSAGE_WORDS
         for chunk in chunk_markdown(text, title)[:1]
     ]

@@ -13,9 +13,9 @@ is open and unchanged (48 MB at a million passages), so a long-lived `twin serve
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -23,6 +23,9 @@ import numpy as np
 
 from twin.memory.embeddings import Embeds
 from twin.memory.index import index_notes, unindexed_notes
+from twin.memory.keywords import STOPWORDS as STOPWORDS  # shared with the guards
+from twin.memory.keywords import keyword_query as keyword_query
+from twin.memory.when import Span, asked_span, without_span
 from twin.vault.vault import Vault
 
 RRF_K = 60
@@ -38,17 +41,13 @@ MEMORY_SLOT_LIMIT = 4
 RELEVANCE = 0.3
 """Cosine similarity from which a recalled passage counts as relevant (keyword hits always do)."""
 
-_STOPWORD_TEXT = (
-    "a about above after again all am an and any are as at be been before being below "
-    "between both but by can could did do does doing down during each few for from further "
-    "had has have having he her here hers herself him himself his how i if in into is it its "
-    "itself just me more most my myself no nor not now of off on once only or other our ours "
-    "ourselves out over own same she should so some such than that the their theirs them "
-    "themselves then there these they this those through to too under until up very was we "
-    "were what when where which while who whom why will with would you your yours yourself "
-    "yourselves tell know remember"
-)
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+FORM_MATCH_SIMILARITY = 0.15
+"""A passage that shares a word of the question only in another form ("made" for "make",
+"cooked" for "cooking") counts as a keyword hit from this cosine similarity on; one that shares
+a word as written always does."""
+SPAN_CANDIDATES = 2_000
+"""When a question names a time ("this week"), how many of that time's passages, newest first,
+are ranked by meaning as a third ranking beside the vector and keyword ones."""
 
 
 @dataclass(slots=True)
@@ -72,6 +71,8 @@ class Passage:
     """Whether the keyword search found it too."""
     owner: str
     owner_id: int
+    in_span: bool = False
+    """Whether it is dated inside the time the question names ("this week")."""
 
     def describe(self, *, hide_private: bool = False) -> dict[str, Any]:
         """The public JSON shape: source, date and passage first."""
@@ -85,17 +86,8 @@ class Passage:
             "score": round(self.score, 5),
             "similarity": round(self.similarity, 4),
             "id": self.chunk_id,
+            "in_asked_time": self.in_span,
         }
-
-
-def keyword_query(text: str) -> str | None:
-    """An FTS5 query matching any meaningful word of `text`; None if it has none.
-
-    Every word is quoted, so nothing the user types is read as FTS5 syntax.
-    """
-    words = [w for w in re.findall(r"\w+", text.casefold()) if w not in STOPWORDS and len(w) > 1]
-    unique = list(dict.fromkeys(words))[:32]
-    return " OR ".join(f'"{word}"' for word in unique) if unique else None
 
 
 @dataclass(frozen=True)
@@ -173,17 +165,31 @@ def _distances(vault: Vault, query: bytes, ids: list[int]) -> list[tuple[int, fl
     return sorted(((int(i), float(d)) for i, d in rows), key=lambda pair: pair[1])
 
 
-def _keyword(vault: Vault, text: str, depth: int) -> list[int]:
+def _keyword(vault: Vault, text: str, depth: int) -> tuple[list[int], set[int]]:
+    """The passages sharing a word with `text` in any of its forms, best first (BM25), and
+    those among them that share a word as written."""
     query = keyword_query(text)
     if query is None:
-        return []
-    return [
+        return [], set()
+    ranked = [
         int(i)
         for (i,) in vault.db.execute(
             "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?",
             (query, depth),
         )
     ]
+    exact = keyword_query(text, inflected=False)
+    if not ranked or exact is None:
+        return ranked, set()
+    marks = ",".join("?" * len(ranked))
+    as_written = {
+        int(i)
+        for (i,) in vault.db.execute(
+            f"SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN ({marks})",
+            (exact, *ranked),
+        )
+    }
+    return ranked, as_written
 
 
 def fuse(*rankings: list[int], k: int = RRF_K) -> dict[int, float]:
@@ -224,6 +230,19 @@ def _index_waiting_notes(vault: Vault, embedder: Embeds) -> None:
         index_notes(vault, embedder, waiting)
 
 
+def _in_span(vault: Vault, query: bytes, span: Span, depth: int) -> list[tuple[int, float]]:
+    """The passages dated inside `span` nearest the query, nearest first (the newest
+    `SPAN_CANDIDATES` of them)."""
+    ids = [
+        int(i)
+        for (i,) in vault.db.execute(
+            "SELECT id FROM chunks WHERE date >= ? AND date < ? ORDER BY date DESC LIMIT ?",
+            (span.start.isoformat(), span.end.isoformat(), SPAN_CANDIDATES),
+        )
+    ]
+    return _distances(vault, query, ids)[:depth]
+
+
 def recall(
     vault: Vault,
     embedder: Embeds,
@@ -231,21 +250,34 @@ def recall(
     limit: int = 5,
     *,
     include_private: bool = True,
+    now: datetime | None = None,
 ) -> list[Passage]:
-    """The `limit` passages that best answer `query`, best first."""
+    """The `limit` passages that best answer `query`, best first.
+
+    A question that names a time ("this week", "yesterday", `twin.memory.when`) ranks the
+    passages dated then as a third ranking and marks them `in_span`; the time's words are left
+    out of the keyword search.
+    """
     if not query.strip():
         return []
     _index_waiting_notes(vault, embedder)
     vector = embedder.embed([query])[0].astype(np.float32).tobytes()
     depth = max(CANDIDATES, limit * 3)
+    span = asked_span(query, now)
     nearest = _nearest(vault, vector, depth)
-    words = _keyword(vault, query, depth)
-    scores = fuse([i for i, _ in nearest], words)
+    matched, as_written = _keyword(vault, without_span(query, span), depth)
+    dated = _in_span(vault, vector, span, depth) if span else []
+    distance = dict(nearest) | dict(dated)
+    distance.update(_distances(vault, vector, [i for i in matched if i not in distance]))
+    # A word shared only in another form ("made" for "make") is a guess; meaning confirms it.
+    words = [
+        i
+        for i in matched
+        if i in as_written or 1.0 - distance.get(i, 1.0) >= FORM_MATCH_SIMILARITY
+    ]
+    scores = fuse([i for i, _ in nearest], words, [i for i, _ in dated])
     if not scores:
         return []
-    distance = dict(nearest)
-    missing = [i for i in scores if i not in distance]
-    distance.update(_distances(vault, vector, missing))
     marks = ",".join("?" * len(scores))
     found = {int(str(row["id"])): row for row in vault.rows(_DETAILS.format(marks=marks), *scores)}
     keyword_hits = set(words)
@@ -263,6 +295,7 @@ def recall(
             keyword=i in keyword_hits,
             owner=str(row["owner"]),
             owner_id=int(str(row["owner_id"])),
+            in_span=span is not None and span.holds(str(row["date"])),
         )
         for i, row in found.items()
         if include_private or not row["private"]
@@ -272,16 +305,24 @@ def recall(
 
 
 def relevant(passages: Sequence[Passage]) -> list[Passage]:
-    """The passages that have something to do with the question."""
-    return [p for p in passages if p.keyword or p.similarity >= RELEVANCE]
+    """The passages that have something to do with the question: close enough in meaning,
+    sharing a word with it, or dated in the time it asks about."""
+    return [p for p in passages if p.keyword or p.in_span or p.similarity >= RELEVANCE]
 
 
 def recall_for_prompt(
-    vault: Vault, embedder: Embeds, query: str, *, include_private: bool = True
+    vault: Vault,
+    embedder: Embeds,
+    query: str,
+    *,
+    include_private: bool = True,
+    now: datetime | None = None,
 ) -> list[Passage]:
     """What goes into the memory slot for `query`: the few best passages that are relevant.
 
     Chat, `twin ask` and `twin dataset build --memory` all recall through this one function.
     """
-    found = recall(vault, embedder, query, MEMORY_SLOT_LIMIT, include_private=include_private)
+    found = recall(
+        vault, embedder, query, MEMORY_SLOT_LIMIT, include_private=include_private, now=now
+    )
     return relevant(found)

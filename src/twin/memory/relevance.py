@@ -22,7 +22,7 @@ def why_left_out(passage: Passage, used: set[int]) -> str | None:
     """Why the twin doesn't use `passage` for the question; None when it does."""
     if passage.chunk_id in used:
         return None
-    if not passage.keyword and passage.similarity < RELEVANCE:
+    if not passage.keyword and not passage.in_span and passage.similarity < RELEVANCE:
         return (
             f"too far from the question for the twin: similarity {passage.similarity:.2f} is "
             f"under {RELEVANCE:.2f} and it shares no word with it"

@@ -371,3 +371,78 @@ def m501_voice_transcripts(db: Connection) -> None:
         );
         """,
     )
+
+
+@migration
+def m721_speed_recall_dates(db: Connection) -> None:
+    """Each recall passage carries the date of its note, entry or message, indexed, so a
+    question about "this week" reaches that week's passages at once."""
+    execute_script(
+        db,
+        """
+        ALTER TABLE chunks ADD COLUMN date TEXT;   -- ISO 8601, of the note or message
+        UPDATE chunks SET date = (SELECT created_at FROM notes WHERE notes.id = owner_id)
+            WHERE owner = 'note';
+        UPDATE chunks SET date = (SELECT sent_at FROM messages WHERE messages.id = owner_id)
+            WHERE owner = 'message';
+        CREATE INDEX chunks_date ON chunks(date);
+        """,
+    )
+
+
+@migration
+def m321_hub_activity_into_events(db: Connection) -> None:
+    """Activity pushed to the hub (ActivityWatch's shape) lives in `events` with every other
+    device activity, so day summaries, recall and forget see it; ``hub_bucket_events`` keeps
+    only which bucket each event came in and its data as sent, for ActivityWatch's API.
+    The rows of ``hub_activity`` move over (their import stays their provenance)."""
+    import json
+
+    from twin.importers.activitywatch import _event
+    from twin.vault.events import _sort_key, event_uid
+
+    db.execute(
+        "CREATE TABLE hub_bucket_events ("
+        " event_id INTEGER PRIMARY KEY REFERENCES events(id) ON DELETE CASCADE,"
+        " bucket TEXT NOT NULL REFERENCES hub_buckets(name) ON DELETE CASCADE,"
+        " data TEXT NOT NULL DEFAULT '{}')"
+    )
+    db.execute("CREATE INDEX hub_bucket_events_bucket ON hub_bucket_events(bucket)")
+    rows = db.execute(
+        "SELECT a.bucket, a.import_id, a.started_at, a.duration, a.data, b.type, b.client, "
+        "b.hostname FROM hub_activity a JOIN hub_buckets b ON b.name = a.bucket "
+        "WHERE a.import_id IS NOT NULL ORDER BY a.id"
+    ).fetchall()
+    for bucket, import_id, started, duration, data, type_, client, hostname in rows:
+        shape = {"id": bucket, "type": type_, "client": client, "hostname": hostname}
+        event = _event(
+            {"timestamp": started, "duration": duration, "data": json.loads(data)},
+            shape,
+            f"hub bucket {bucket}",
+        )
+        if event is None:  # an incognito tab: ActivityWatch's own export leaves it out too
+            continue
+        uid = event_uid(event)
+        db.execute(
+            "INSERT OR IGNORE INTO events (uid, source, kind, started_at, sort_key, duration, "
+            "app, title, url, device, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                uid,
+                event.source,
+                event.kind,
+                event.started_at.isoformat(),
+                _sort_key(event.started_at),
+                event.duration,
+                event.app,
+                event.title,
+                event.url,
+                event.device,
+                import_id,
+            ),
+        )
+        (event_id,) = db.execute("SELECT id FROM events WHERE uid = ?", (uid,)).fetchone()
+        db.execute(
+            "INSERT OR IGNORE INTO hub_bucket_events (event_id, bucket, data) VALUES (?, ?, ?)",
+            (event_id, bucket, data),
+        )
+    db.execute("DROP TABLE hub_activity")
