@@ -5,16 +5,16 @@ Run on a home built by `scripts/try` (or the same steps), under the heavy lock:
     flock /tmp/twin-heavy.lock .venv/bin/python bench/replies.py --home /tmp/t11 [--cad 0.5]
 
 Prints each reply, then: the share of openers answered with a real reply (not an
-abstention, not a fragment), the share of answerable fact questions whose reply carries the
-answer from the notes, and the share of unanswerable questions that abstain. A rough peer of
-`twin eval` for before/after figures while that is being built.
+abstention, not a fragment), the share of openers whose reply states an unsupported fact about
+the person (`twin.evaluate.everyday`, the test `twin eval` uses), the share of answerable fact
+questions whose reply carries the answer from the notes (`twin.evaluate.facts.answered`), and
+the share of unanswerable questions that abstain: a quicker peer of `twin eval`.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import re
 import time
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -76,65 +76,6 @@ CONVERSATION = [
     "did you see the rain today?",
     "ok see you later!",
 ]
-ABSTAINS = re.compile(
-    r"\b(do\s*n[o']?t|can'?t|cannot)\s+(remember|recall|know)|not\s+sure|no\s+idea|"
-    r"rather\s+keep|forget\b|forgot\b",
-    re.I,
-)
-DANGLING = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "so",
-        "to",
-        "of",
-        "with",
-        "for",
-        "my",
-        "your",
-        "our",
-        "their",
-        "is",
-        "are",
-        "was",
-        "were",
-        "at",
-        "in",
-        "on",
-        "that",
-        "because",
-        "if",
-        "then",
-        "when",
-        "i",
-        "i'm",
-        "im",
-    ]
-)
-WORD = re.compile(r"[\w']+")
-
-
-def is_abstention(reply: str) -> bool:
-    """Says it doesn't know, and nothing else of substance."""
-    return bool(ABSTAINS.search(reply))
-
-
-def is_fragment(reply: str) -> bool:
-    """Empty, a lone word that isn't a reply by itself, or a sentence left hanging."""
-    sentences = [s for s in re.split(r"(?<=[.!?…])\s+|\n+", reply.strip()) if s.strip()]
-    if not sentences:
-        return True
-    for sentence in sentences:
-        found = [w.casefold() for w in WORD.findall(sentence)]
-        if not found or found[-1] in DANGLING:
-            return True
-        if len(set(found)) == 1 and len(found) > 1:
-            return True  # one word repeated: "sheeee sheeee"
-    return False
 
 
 def main() -> None:
@@ -151,7 +92,10 @@ def main() -> None:
     from pathlib import Path
 
     from twin.chat.engine import load_engine
+    from twin.chat.guards import is_abstention, reads_as_fragment
     from twin.chat.twin import Twin
+    from twin.evaluate.everyday import is_real_reply, known_words, unsupported
+    from twin.evaluate.facts import answered
     from twin.home import Home
     from twin.memory.embeddings import default_embedder
     from twin.vault.key import Secret
@@ -176,18 +120,22 @@ def main() -> None:
     def ask(text: str) -> str:
         return twin.ask([{"role": "user", "content": text}]).text
 
+    known = known_words(vault, twin.persona)
     started = time.perf_counter()
-    real = 0
+    real = invented = 0
     for text in OPENERS:
         reply = ask(text)
-        ok = not is_abstention(reply) and not is_fragment(reply)
+        ok = is_real_reply(reply)
+        made_up = sorted(unsupported(reply, known))
         real += ok
+        invented += bool(made_up)
         if not args.quiet:
-            print(f"[opener {'ok ' if ok else 'NO '}] {text!r} -> {reply!r}")
+            extra = f"  unsupported: {', '.join(made_up)}" if made_up else ""
+            print(f"[opener {'ok ' if ok else 'NO '}] {text!r} -> {reply!r}{extra}")
     right = 0
     for text, answer in FACTS:
         reply = ask(text)
-        ok = all(part in reply.casefold() for part in answer)
+        ok = answered(reply, " ".join(answer))
         right += ok
         if not args.quiet:
             print(f"[fact   {'ok ' if ok else 'NO '}] {text!r} -> {reply!r}")
@@ -204,7 +152,7 @@ def main() -> None:
         conversation.append({"role": "user", "content": text})
         reply = twin.ask(conversation).text
         conversation.append({"role": "assistant", "content": reply})
-        ok = not is_fragment(reply)
+        ok = not reads_as_fragment(reply)
         whole += ok
         if not args.quiet:
             print(f"[chat   {'ok ' if ok else 'NO '}] {text!r} -> {reply!r}")
@@ -212,13 +160,17 @@ def main() -> None:
     asked = len(OPENERS) + len(FACTS) + len(UNANSWERABLE) + len(CONVERSATION)
     print(f"settings: {settings}")
     print(f"openers answered with a real reply: {real}/{len(OPENERS)} = {real / len(OPENERS):.0%}")
+    print(
+        f"openers with an unsupported fact:   {invented}/{len(OPENERS)} = "
+        f"{invented / len(OPENERS):.0%}"
+    )
     print(f"fact questions answered right:      {right}/{len(FACTS)} = {right / len(FACTS):.0%}")
     print(
         f"unanswerable questions abstained:   {abstained}/{len(UNANSWERABLE)} = "
         f"{abstained / len(UNANSWERABLE):.0%}"
     )
     print(f"ten-turn chat, turns without a fragment: {whole}/{len(CONVERSATION)}")
-    print(f"{took / asked:.2f} s a reply")
+    print(f"{took / asked:.2f} s a reply; load {os.getloadavg()}")
     vault.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from typing import TextIO
@@ -62,3 +63,18 @@ def plain_rows(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     lines = ["\t".join(cell(name) for name in header)]
     lines += ["\t".join(cell(value) for value in row) for row in rows]
     return "\n".join(lines)
+
+
+_WIKI_LINK = re.compile(r"\[\[(?:[^\]|]*\|)?([^\]]*)\]\]")
+_MARKUP = re.compile(r"\*\*|__|`")
+_LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)]|#+|>)(?:\s+|$)")
+
+
+def plain_text(text: str) -> str:
+    """A note's line as someone would say it: no list mark, heading mark, bold, code marks or
+    wiki-link brackets (``[[Page|shown]]`` gives "shown"), spaces collapsed.
+
+    A list mark needs a space after it, so "13.4 kg" keeps its number.
+    """
+    text = _MARKUP.sub("", _WIKI_LINK.sub(r"\1", text))
+    return " ".join(_LIST_MARK.sub("", text).split())

@@ -32,7 +32,7 @@ def test_memory_puts_the_chat_system_message_into_each_example(
     twin("import", str(ANN), "--me", "Sam")
     twin("journal", "add", "The zebra-crossing walk starts at the park gate.")
     twin("journal", "add", "--private", "The zebra-crossing walk is where I cried.")
-    twin("dataset", "build", "--name", "plain", "--val-fraction", "0")
+    twin("dataset", "build", "--name", "plain", "--val-fraction", "0", "--no-memory")
     twin("dataset", "build", "--name", "mine", "--val-fraction", "0", "--memory")
     reply = "yes! 10 at the park\nyes! 10 at the park"  # two messages, merged into one turn
     assert (

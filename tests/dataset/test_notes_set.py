@@ -19,7 +19,7 @@ def test_notes_set_holds_entries_not_private_ones_redacted(twin: Twin, vault_hom
     twin("import", str(ANN), "--me", "Sam")
     twin("journal", "add", "Walked with Ann to the zebra crossing and back.")
     twin("journal", "add", "--private", "The thing I never tell anyone.")
-    twin("dataset", "build", "--name", "mine")
+    twin("dataset", "build", "--name", "mine", "--no-memory")  # recalled, not a target, with it
     folder = exported(vault_home, "mine", vault_home.path.parent / "plain")
     lines = [json.loads(line) for line in (folder / "notes.jsonl").read_text().splitlines()]
     assert lines == [{"text": "Walked with <PERSON_1> to the zebra crossing and back."}]

@@ -34,6 +34,7 @@ from twin.chat.guards import (
 )
 from twin.memory.recall import Passage
 from twin.persona.persona import Persona
+from twin.words import plain_text
 
 COVERAGE = 0.6
 """Share of the question's content words the answering line (with its headings) must hold."""
@@ -72,8 +73,6 @@ _TIME = re.compile(r"\b\d{1,2}[:h.]\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b|\b(?:19|20)\d
 _PLACE = re.compile(r"\b(?:in|at|to|from|near|on)\s+(?:the\s+)?[A-Z][\w'-]+")
 _NAME = re.compile(r"\b[A-Z][a-zà-ÿ'-]+")
 _NUMBER = re.compile(r"\d")
-_MARKUP = re.compile(r"\*\*|__|\[\[|\]\]|`")
-_LEAD = re.compile(r"^\s*(?:[-*+]|\d+[.)]|#+|>)\s*")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _OTHERS = frozenset(["his", "her", "their", "its"])
 _NAME_QUESTION = re.compile(r"\b(?:name|called)\b", re.I)
@@ -246,8 +245,7 @@ _ASKED_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'-]+")
 
 def clean(line: str) -> str:
     """A note's line as someone would say it: no list marks, bold or wiki links."""
-    text = _LEAD.sub("", _MARKUP.sub("", line)).strip()
-    text = " ".join(text.split())
+    text = plain_text(line)
     if text and text[-1] not in ".!?…":
         text += "."
     return text
@@ -308,3 +306,30 @@ def find_answer(
         if best is None or score > best[0]:
             best = (score, Answer(line, label))
     return best[1] if best else None
+
+
+_KEY_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+
+
+def key_items(line: str, question: str) -> set[str]:
+    """What an answer commits to beyond the question's own words: its numbers, months and
+    names ("C (secret): 1:55." to "what did I note about C (secret)?" gives {"1:55"})."""
+    found = set(_KEY_NUMBER.findall(line)) | {w for w in words(line) if w in MONTHS}
+    names = list(_NAME.finditer(line))
+    lead_is_name = question_kind(question) == "who"  # "Maya, my sister, …"
+    found |= {m.group(0).casefold() for m in names if m.start() > 0 or lead_is_name}
+    asked = set(words(question)) | set(_KEY_NUMBER.findall(question))
+    return found - asked
+
+
+def agrees(reply: str, answer: str, question: str) -> bool:
+    """Whether a reply says what the answering line says: it names one of the line's own
+    numbers, months or names, or the line commits to none. "Under 2:00" does not agree with
+    "C (secret): 1:55."; "the concert is on 13 Dec" agrees with "13 December, parish hall"."""
+    wanted = key_items(answer, question)
+    if not wanted:
+        return True
+    said = set(_KEY_NUMBER.findall(reply)) | set(words(reply))
+    said |= {w[:3] for w in said if w in MONTHS}
+    wanted |= {w[:3] for w in wanted if w in MONTHS}
+    return bool(wanted & said)

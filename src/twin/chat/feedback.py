@@ -11,7 +11,9 @@ What training takes from it:
   (chosen: the correction, rejected: the reply); a good and a bad reply to the same context
   give (chosen: the good one, rejected: the bad one). A lone thumbs-down without a correction
   and without a good reply to set against it makes no pair.
-- `corrections`: each correction as a plain supervised example in the person's voice.
+- `corrections` (`twin.dataset.corrections`): each correction, and each accepted draft of
+  `twin dataset expand`, becomes a plain supervised example in the person's voice in the next
+  `twin dataset build`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from twin.dataset.corrections import Correction as Correction
+from twin.dataset.corrections import corrections as corrections
 from twin.errors import TwinError
 from twin.memory.embeddings import Embeds
 from twin.train.dpo import Preference
@@ -43,15 +47,6 @@ class PreferencePair:
     rejected: str
     feedback_ids: tuple[int, ...]
     """The feedback rows the pair comes from."""
-
-
-@dataclass(frozen=True)
-class Correction:
-    """What the person would have said instead, to `prompt`."""
-
-    prompt: list[dict[str, str]]
-    reply: str
-    feedback_id: int
 
 
 def _context(context: Sequence[dict[str, str]]) -> list[dict[str, str]]:
@@ -135,16 +130,6 @@ def preference_pairs(vault: Vault) -> list[PreferencePair]:
                         PreferencePair(contexts[key], good_reply, bad_reply, (good_id, bad_id))
                     )
     return pairs
-
-
-def corrections(vault: Vault) -> list[Correction]:
-    """Every "I would have said …", as an example in the person's voice."""
-    return [
-        Correction(json.loads(context), str(correction), int(ident))
-        for ident, context, correction in vault.db.execute(
-            "SELECT id, context, correction FROM feedback WHERE correction IS NOT NULL ORDER BY id"
-        )
-    ]
 
 
 def feedback_counts(vault: Vault) -> dict[str, int]:

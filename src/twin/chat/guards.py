@@ -209,7 +209,8 @@ DANGLING = frozenset(
 CONNECTIVES = frozenset(["and", "but", "also", "so", "which", "too", "plus", "then", "or"])
 """Openers that lean on the sentence before: after a removed one, they can't stand alone."""
 WORD = re.compile(r"[\w']+")
-NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'-]+")
+NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÀ-ÖØ-Þ](?:[^\W\d_]|['-])+")
+"""A capitalised word, accented letters included ("Inês", "Tomás", "O'Brien")."""
 NUMBER = re.compile(r"\d+(?:[.,:]\d+)?")
 SENTENCE = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n+")
 _MY_RELATIVE = re.compile(r"\b(?:my|our|your)\s+(?:\w+\s+)?(" + "|".join(RELATIVES) + r")\b", re.I)
@@ -285,6 +286,12 @@ def is_fragment(sentence: str) -> bool:
     if len(found) == 1:
         return found[0] not in REPLY_WORDS and not sentence.rstrip().endswith(("!", "?"))
     return len(set(found)) == 1  # "sheeee sheeee"
+
+
+def reads_as_fragment(reply: str) -> bool:
+    """Whether a whole reply fails to read as one: empty, or one of its sentences a fragment."""
+    sentences = split_sentences(reply)
+    return not sentences or any(is_fragment(sentence) for sentence in sentences)
 
 
 def leans_on_previous(sentence: str) -> bool:

@@ -19,7 +19,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from twin.chat.answers import asks_about_the_person, find_answer, question_kind, unknown_names
+from twin.chat.answers import (
+    agrees,
+    asks_about_the_person,
+    find_answer,
+    question_kind,
+    unknown_names,
+)
 from twin.chat.compose import Composer, composer_messages
 from twin.chat.engine import Engine, GenerationSettings
 from twin.chat.guards import (
@@ -263,8 +269,12 @@ class Twin:
         # free?"); a reply whose every fact was held back never does.
         talk = guards.claims == 0 and bool(reply.text) and not is_abstention(reply.text)
         stands = guards.claims_kept > 0 or (talk and not about_the_person)
+        answer = find_answer(query, reply.passages, self.persona)
+        if stands and guards.claims_kept and answer is not None:
+            # A supported sentence may still answer something else ("under 2:00" to a question
+            # about the secret goal whose line says 1:55): the line stands over it.
+            stands = agrees(reply.text, answer.text, query)
         if not stands:
-            answer = find_answer(query, reply.passages, self.persona)
             if answer is not None:
                 reply.verdicts.append(
                     Verdict(

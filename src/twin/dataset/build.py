@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
+from twin.dataset.corrections import ACCEPTED, CORRECTED, Correction, correction_examples
 from twin.dataset.examples import ExampleMaker
 from twin.dataset.formats import Example, get_format
 from twin.dataset.notes_set import write_notes_set
@@ -24,7 +25,7 @@ from twin.dataset.redaction import Redactor, name_parts, own_vocabulary, phone_r
 from twin.dataset.report import write_report
 from twin.dataset.selection import Selection, select
 from twin.dataset.sessions import Sessionizer
-from twin.dataset.split import SessionSpan, split_sessions
+from twin.dataset.split import SessionSpan, Split, split_sessions
 from twin.dataset.store import REVIEW, file_label, sealed_path
 from twin.dataset.tokens import TokenCounter, token_counter
 from twin.dataset.wordlists import WordLists
@@ -103,7 +104,7 @@ def build_dataset(vault: Vault, options: BuildOptions) -> Built:
     redactor = _redactor(vault, options, selection, lists) if options.redact else None
     sessionizer = Sessionizer(options, selection.me_ids)
     memory = None
-    if options.memory:
+    if options.memory and has_shareable_notes(vault):  # else nothing to remember
         from twin.dataset.memory_slot import MemorySlot
 
         memory = MemorySlot(
@@ -153,6 +154,12 @@ def build_dataset(vault: Vault, options: BuildOptions) -> Built:
                 else:
                     sealed_path(staging, "notes.jsonl").unlink()
                 _write_review(redactor, review)
+            # Made here, while the review is open, so it lists their replacements too.
+            split = _split(spans, conversation_of, selection, options)
+            trained = sum(span.examples for span in spans if span.key in split.train)
+            generated = _generated(vault, options, selection, counter, redactor, trained)
+            corrected, used = _corrections(vault, options, selection, counter, redactor)
+            _write_review(redactor, review)
         _explain_empty(selection, sessionizer.messages_read)
         if maker.targets_considered == 0:
             raise TwinError(
@@ -165,13 +172,6 @@ def build_dataset(vault: Vault, options: BuildOptions) -> Built:
                 f"no examples: the filters removed all {maker.targets_considered} of your turns "
                 f"({removed}); switch one off with --no-filter NAME"
             )
-        # Dialogue scripts are never held out: evaluation measures the person's own replies.
-        scripts = {c.id for c in selection.conversations if c.source == "script"}
-        scripted = {s.key for s, c in zip(spans, conversation_of, strict=True) if c in scripts}
-        split = split_sessions([s for s in spans if s.key not in scripted], options.val_fraction)
-        if scripted:
-            kept = {s.key for s in spans if s.key in scripted and s.examples}
-            split = replace(split, train=split.train | kept)
         split_tokens: dict[str, array[int]] = {"train": array("l"), "val": array("l")}
         per_conversation: Counter[int] = Counter()
         with (
@@ -192,10 +192,7 @@ def build_dataset(vault: Vault, options: BuildOptions) -> Built:
                 else:
                     continue
                 per_conversation[conversation_of[number]] += 1
-            generated = _generated(
-                vault, options, selection, counter, redactor, len(split_tokens["train"])
-            )
-            for example in generated:
+            for example in [*generated, *corrected]:
                 train.write(writer.line(example) + "\n")
                 split_tokens["train"].append(sum(line.tokens for line in example.lines()))
         hashes["train.jsonl"], hashes["val.jsonl"] = train.sha256, val.sha256
@@ -214,6 +211,8 @@ def build_dataset(vault: Vault, options: BuildOptions) -> Built:
             "split": split,
             "tokens": split_tokens,
             "generated": len(generated),
+            "corrections": _used(used),
+            "memory_examples": maker.memory_examples,
         }
         stats = write_report(
             vault,
@@ -235,6 +234,54 @@ def build_dataset(vault: Vault, options: BuildOptions) -> Built:
     return Built(folder, stats)
 
 
+def _split(
+    spans: list[SessionSpan],
+    conversation_of: list[int],
+    selection: Selection,
+    options: BuildOptions,
+) -> Split:
+    """Train and validation sessions; dialogue scripts are never held out (evaluation
+    measures the person's own replies)."""
+    scripts = {c.id for c in selection.conversations if c.source == "script"}
+    scripted = {s.key for s, c in zip(spans, conversation_of, strict=True) if c in scripts}
+    split = split_sessions([s for s in spans if s.key not in scripted], options.val_fraction)
+    if scripted:
+        kept = {s.key for s in spans if s.key in scripted and s.examples}
+        split = replace(split, train=split.train | kept)
+    return split
+
+
+def _corrections(
+    vault: Vault,
+    options: BuildOptions,
+    selection: Selection,
+    counter: TokenCounter,
+    redactor: Redactor | None,
+) -> tuple[list[Example], list[Correction]]:
+    """Your corrections and accepted drafts (`twin.dataset.corrections`), for training only."""
+    from twin.dataset.memory_slot import MemorySlot
+
+    redact = redactor.redact if redactor else lambda text, _where: text
+    memory = MemorySlot(vault, selection.me, redact)
+    return correction_examples(
+        vault,
+        lambda query: memory.system(None, query),
+        redact,
+        counter,
+        me=selection.me,
+        max_tokens=min(options.max_tokens, options.memory_tokens),
+    )
+
+
+def _used(used: list[Correction]) -> dict[str, Any]:
+    return {
+        "examples": len(used),
+        "corrected": sum(c.kind == CORRECTED for c in used),
+        "accepted": sum(c.kind == ACCEPTED for c in used),
+        "feedback_ids": [c.feedback_id for c in used],
+    }
+
+
 def _generated(
     vault: Vault,
     options: BuildOptions,
@@ -253,9 +300,8 @@ def _generated(
         vault, selection.me, redactor.redact if redactor else lambda text, _where: text
     )
     setting = f"You are {memory.persona.name}, answering a friend's question."
-    return qa_examples(
-        vault, memory, counter, limit=limit, max_tokens=options.max_tokens, setting=setting
-    )
+    fit = min(options.max_tokens, options.memory_tokens)
+    return qa_examples(vault, memory, counter, limit=limit, max_tokens=fit, setting=setting)
 
 
 def _redactor(

@@ -42,6 +42,8 @@ def render_card(stats: dict[str, Any]) -> str:
         "",
         *_script_notice(stats),
         *_generated_notice(stats),
+        *_corrections_notice(stats),
+        *_memory_notice(stats),
         "## Files",
         "",
         _table(
@@ -217,6 +219,42 @@ def _generated_notice(stats: dict[str, Any]) -> list[str]:
         f"**{generated} of the training examples are generated**: questions about your notes "
         "answered with a line of the note itself, in chat's memory-slot layout "
         "(`--no-qa` leaves them out; never in validation).",
+        "",
+    ]
+
+
+def _corrections_notice(stats: dict[str, Any]) -> list[str]:
+    """Say how many training examples are the person's corrections, and their share."""
+    used = stats.get("corrections") or {}
+    count = used.get("examples", 0)
+    if not count:
+        return []
+    share = count / max(stats["examples"]["train"], 1)
+    return [
+        f"**{count} of the training examples are your corrections** ({share:.1%} of training): "
+        f"{used.get('corrected', 0)} replies you said you would have written instead (`/said` "
+        f"in `twin chat`, the hub, edited drafts of `twin dataset expand`) and "
+        f"{used.get('accepted', 0)} drafts of `twin dataset expand` you accepted, each with the "
+        "conversation it answered (never in validation).",
+        "",
+    ]
+
+
+def _memory_notice(stats: dict[str, Any]) -> list[str]:
+    """Say how many examples carry chat's memory slot."""
+    options = stats["options"]
+    if not options.get("memory"):
+        return []
+    count = stats["examples"].get("memory", 0)
+    examples = stats["examples"]
+    total = examples["train"] + examples["val"]
+    total -= examples.get("generated", 0) + examples.get("corrections", 0)
+    return [
+        f"{count:,} of the {total:,} examples from your conversations carry chat's memory slot "
+        "(persona, the passage recalled for the last thing said, the rule), the others only "
+        f"the persona line: the slot is given where it fits {options.get('memory_tokens')} "
+        "tokens with your reply and the turn before it (`--memory-tokens`; `--no-memory` for "
+        "none).",
         "",
     ]
 

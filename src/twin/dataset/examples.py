@@ -84,6 +84,8 @@ class ExampleMaker:
         self.removed: Counter[str] = Counter()
         """Your turns each target filter kept from being a target."""
         self.targets_considered = 0
+        self.memory_examples = 0
+        """Examples that got the memory slot (the others have the persona line)."""
         self._speakers: dict[int | None, str] = {}
         self._titles: dict[int, str] = {}
         self._seen: set[bytes] = set()
@@ -156,13 +158,20 @@ class ExampleMaker:
         start = Line("user", "", first, first, self.counter.count(first) + MESSAGE_OVERHEAD)
         return system, start
 
-    def _system(self, persona: Line, before: list[Turn]) -> Line:
-        """The persona line, or with `--memory` the whole chat-time system message."""
-        if self.memory is None:
+    def _system(self, persona: Line, before: list[Turn], target: Line | None, group: bool) -> Line:
+        """The chat-time system message (persona, memory slot, rule) where it fits the row
+        with the reply and the turn before it (`BuildOptions.memory_tokens`); else the
+        persona line."""
+        if self.memory is None or target is None:
             return persona
         query = next((turn.text for turn in reversed(before) if not turn.is_me), "")
         text = self.memory.system(persona.text, query)
-        return Line("system", "", text, text, self.counter.count(text) + MESSAGE_OVERHEAD)
+        system = Line("system", "", text, text, self.counter.count(text) + MESSAGE_OVERHEAD)
+        last = self.line(before[-1], group).tokens if before else 0
+        if system.tokens + last + target.tokens > self.options.memory_tokens:
+            return persona
+        self.memory_examples += 1
+        return system
 
     def examples(self, session: Session) -> Iterator[Example]:
         """One example for each of your turns that passes the target filters."""
@@ -175,12 +184,11 @@ class ExampleMaker:
             if not turn.is_me:
                 continue
             self.targets_considered += 1
-            system = self._system(persona, turns[:index])
-            budget = self.options.max_tokens - system.tokens
             dropped = self._early_filter(turn)
-            target = None
-            if dropped is None:
-                target = self.line(turn, group)
+            target = None if dropped is not None else self.line(turn, group)
+            system = persona
+            if target is not None:
+                budget = self.options.max_tokens - persona.tokens
                 if self._on["too-long"] and target.tokens > budget:
                     dropped = "too-long"
             if dropped is not None or target is None:
@@ -191,6 +199,10 @@ class ExampleMaker:
             if dropped is not None:
                 self.removed[dropped] += 1
                 continue
+            system = self._system(persona, turns[:index], target, group)
+            if system is not persona:  # the slot's tokens come out of the context's room
+                room = self.options.max_tokens - system.tokens - target.tokens
+                context = self._context(turns, index, group, room, start)
             yield Example(system, context, target)
 
     def _early_filter(self, turn: Turn) -> str | None:

@@ -91,8 +91,12 @@ class BuildOptions:
     """Switch a filter off (repeatable)."""
     low_information: bool = False
     """Also drop targets that carry little (ok, haha, emoji only)."""
-    memory: bool = False
-    """Give each example the system message chat uses: persona, recalled passages, rule."""
+    memory: bool = True
+    """Give examples the system message chat uses (persona, a recalled passage, rule) where it
+    fits --memory-tokens."""
+    memory_tokens: int = 192
+    """An example gets the memory slot only if the slot, your reply and the turn before it fit
+    in this many tokens (the CPU training preset's row; 1024 on CUDA)."""
     notes: bool = True
     """Also write notes.jsonl: non-private journal entries and notes, for continued pre-training."""
     transcribed: bool = True

@@ -5,9 +5,10 @@ A small model learns to use its memory slot only if it has seen it used. From ea
 writes a question a friend could ask ("when is the winter concert?", "where is the winter
 concert?", "who is Marta Vidal?") and, as the target, the line itself: the answer in the
 person's own words, never made up. Each example has the system message the twin chats with
-(persona, the passages recalled for the question the way `twin chat` recalls them, the rule),
-and is only kept when the recall actually brings back the passage the answer comes from, so
-the example teaches reading the memory slot, not guessing.
+(persona, the passage recalled for the question the way `twin chat` recalls it, cut to its
+relevant line as in every training example's compact slot, `twin.dataset.memory_slot`, and the
+rule), and is only kept when that slot actually holds the line the answer is, so the example
+teaches reading the memory slot, not guessing.
 
 Examples are mixed into the training set at `QA_SHARE` of the conversation examples at most
 (a documented share, so the person's voice stays most of what the model learns) and are
@@ -24,9 +25,8 @@ from twin.dataset.formats import Example
 from twin.dataset.memory_slot import MemorySlot
 from twin.dataset.sessions import Line
 from twin.dataset.tokens import MESSAGE_OVERHEAD, TokenCounter
-from twin.memory.recall import recall_for_prompt
 from twin.vault.vault import Vault
-from twin.words import MONTH_ABBREVIATIONS, MONTH_NAMES
+from twin.words import MONTH_ABBREVIATIONS, MONTH_NAMES, plain_text
 
 QA_SHARE = 0.15
 """Generated QA examples, as a share of the conversation examples, at most."""
@@ -70,8 +70,6 @@ GENERAL_HEADINGS = frozenset(
 )
 """Section headings that name no one thing a date or a place could belong to."""
 _WH = frozenset(["what", "when", "where", "who", "why", "how", "which"])
-_MARKUP = re.compile(r"\*\*|__|\[\[|\]\]|`")
-_LEAD = re.compile(r"^\s*(?:[-*+]|\d+[.)]|#+|>)\s*")
 
 
 @dataclass(frozen=True)
@@ -81,11 +79,6 @@ class Question:
     question: str
     answer: str
     chunk_id: int
-
-
-def clean(line: str) -> str:
-    """A note's line as someone would say it: no list marks, bold or wiki links."""
-    return " ".join(_LEAD.sub("", _MARKUP.sub("", line)).split())
 
 
 def _topic(heading: str, title: str) -> str:
@@ -129,11 +122,16 @@ def candidate_questions(vault: Vault) -> Iterator[Question]:
     for chunk_id, heading, text, title in rows:
         topic = _topic(str(heading), str(title))
         for raw in str(text).splitlines():
-            line = clean(raw)
+            line = plain_text(raw)
             if len(line.split()) < 2 or line.startswith("|"):  # table rows read badly alone
                 continue
             for question in questions_for(line, topic):
                 yield Question(question, line, int(chunk_id))
+
+
+def _holds(text: str, answer: str) -> bool:
+    """Whether a slot's passage text (possibly cut) holds the answer's line."""
+    return plain_text(answer).rstrip(" .").casefold() in plain_text(text).casefold()
 
 
 def has_shareable_notes(vault: Vault) -> bool:
@@ -159,11 +157,11 @@ def qa_examples(
             break
         if found.question in seen:
             continue  # one answer per question: the first line that answers it
-        recalled = recall_for_prompt(vault, memory.embedder, found.question, include_private=False)
-        if found.chunk_id not in {p.chunk_id for p in recalled}:
-            continue
+        slot = memory.unredacted(found.question, found.answer)
+        if not any(p.chunk_id == found.chunk_id and _holds(p.text, found.answer) for p in slot):
+            continue  # the slot must hold the answer, or the example teaches guessing
         seen.add(found.question)
-        system_text = memory.system(setting, found.question)
+        system_text = memory.system(setting, found.question, found.answer)
         answer = memory.redact(found.answer, f"generated answer from passage {found.chunk_id}")
         lines = [
             Line("system", "", system_text, system_text, 0),

@@ -207,7 +207,10 @@ def write_report(
             "train": len(tokens["train"]),
             "val": len(tokens["val"]),
             "generated": extra["generated"],
+            "corrections": extra.get("corrections", {}).get("examples", 0),
+            "memory": extra.get("memory_examples", 0),
         },
+        "corrections": extra.get("corrections", {}),
         "tokens": {"train": summary(tokens["train"]), "val": summary(tokens["val"])},
         "histogram": hist,
         "redactions": {

@@ -103,12 +103,49 @@ def _print_result(result: object) -> None:
             f"Sounds like you: {result.sounds_like_you:.0%} "
             "(the judge's share for the twin over its share for your real replies)."
         )
+    for line in extra_lines(result):
+        console.print(escape(line))
     main = result.twin or result.base
     if main is not None:
         good, bad = good_and_bad(main)
         console.print(f"Answers well: {escape(', '.join(good) or 'nothing yet')}.")
         console.print(f"Answers poorly: {escape(', '.join(bad) or 'nothing')}.")
     console.print(f"Report: {escape(str(result.report))} ({result.seconds:.0f} s)")
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def extra_lines(result: object) -> list[str]:
+    """The everyday-opener and correction figures, a line each, twin and base side by side."""
+    from twin.evaluate.results import EvalResult
+
+    assert isinstance(result, EvalResult)
+    models = result.models()
+    lines = []
+    asked = max((m.everyday_asked for m in models), default=0)
+    if asked:
+        each = "; ".join(
+            f"{m.model} {_share(m.everyday_real)} real replies, "
+            f"{_share(m.everyday_unsupported)} with an unsupported fact"
+            for m in models
+        )
+        lines.append(f"Everyday openers ({asked}): {each} (targets: 90%+, 5% or less).")
+    checked = [m for m in models if m.corrections]
+    if checked:
+        first = checked[0].corrections
+        each = "; ".join(
+            f"{m.model} {_share(m.corrections['close'])} close, "
+            f"{_share(m.corrections['closer_than_before'])} closer than the reply corrected "
+            f"(similarity {m.corrections['similarity']:.2f})"
+            for m in checked
+        )
+        lines.append(
+            f"Your corrections ({int(first['checked'])}): {each}; the replies you corrected: "
+            f"similarity {first['similarity_before']:.2f}."
+        )
+    return lines
 
 
 def _compare(state: State, runs: tuple[str, ...]) -> None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from twin.chat.guards import ABSTENTIONS
 from twin.persona.persona import Persona
 from twin.vault.vault import Vault
-from twin.words import MONTH_NAMES
+from twin.words import MONTH_NAMES, plain_text
 
 ABSENT_NAMES = (
     "Gustavo", "Ingrid", "Kwame", "Priya", "Henrik", "Yusuf", "Oksana", "Thandiwe", "Leopold",
@@ -92,15 +92,9 @@ def abstains(reply: str) -> bool:
     return not reply.strip() or ABSTENTIONS.search(reply) is not None
 
 
-def _plain(text: str) -> str:
-    text = re.sub(r"\[\[(?:[^\]|]*\|)?([^\]]*)\]\]", r"\1", text)  # wiki links
-    text = text.replace("**", "").replace("__", "").replace("`", "")
-    return " ".join(text.split())
-
-
 def _core(value: str) -> str | None:
     """The short answer at the head of a value: before a bracket, semicolon or full stop."""
-    head = re.split(CUT, _plain(value), maxsplit=1)[0].strip(" .,;:")
+    head = re.split(CUT, plain_text(value), maxsplit=1)[0].strip(" .,;:")
     return head if head and len(head.split()) <= MAX_ANSWER_WORDS else None
 
 
@@ -110,7 +104,7 @@ def note_questions(title: str, text: str, note_id: int | None = None) -> Iterato
     for raw in text.splitlines():
         found = HEADING.match(raw)
         if found:
-            heading = _plain(found.group(1))
+            heading = plain_text(found.group(1))
             continue
         bullet = BULLET.match(raw)
         if not bullet:
@@ -118,7 +112,7 @@ def note_questions(title: str, text: str, note_id: int | None = None) -> Iterato
         line = bullet.group(1).strip()
         lead = BOLD_LEAD.match(line)
         if lead:
-            term, rest = _plain(lead.group(1)), lead.group(2)
+            term, rest = plain_text(lead.group(1)), lead.group(2)
             clue = _core(rest)
             if NUMBER.search(term) and heading and len(term.split()) <= MAX_ANSWER_WORDS:
                 yield Question(f"When is the {heading.lower()}?", term, title, note_id)
@@ -129,7 +123,7 @@ def note_questions(title: str, text: str, note_id: int | None = None) -> Iterato
                     text = f'Who in my notes on {title} is described as "{clue}"?'
                 yield Question(text, term, title, note_id)
             continue
-        pair = KEY_VALUE.match(_plain(line))
+        pair = KEY_VALUE.match(plain_text(line))
         if pair:
             key, value = pair.group(1).strip(), pair.group(2)
             answer = _core(value)

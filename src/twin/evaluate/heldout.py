@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from twin.dataset.store import dataset_names, has_file, read_text, sealed_path
 from twin.errors import TwinError
 from twin.home import Home
+from twin.persona.prompt import MEMORY_HEADER, NO_MEMORY
 from twin.records import ChatTurn
 from twin.vault.vault import Vault
 
@@ -21,6 +22,7 @@ SPEAKER = re.compile(r"^[^\n:]{1,40}: ")
 """``Inês: `` (or ``<PERSON_2>: ``) at the start of a group-chat line: who said it, not how."""
 OPENER = re.compile(r"^\(new conversation (with|in) .*\)$")
 SETTING = re.compile(r"chatting (.+?)\.?$", re.MULTILINE)
+SETTING_LINE = re.compile(r"^You are .*\bchatting\b.*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,22 @@ class HeldOut:
     """What the person really wrote."""
     topic: str
     """The conversation it comes from, in the dataset's words (``with <PERSON_1> on WhatsApp``)."""
+
+    @property
+    def chat(self) -> list[ChatTurn]:
+        """The context as a chat client sends it: a system turn holding a training example's
+        memory slot keeps only where the conversation took place (the twin recalls for
+        itself; two memory slots and rules would confuse it)."""
+        turns = []
+        for turn in self.context:
+            content = turn.get("content", "")
+            if turn.get("role") == "system" and (MEMORY_HEADER in content or NO_MEMORY in content):
+                found = SETTING_LINE.search(content)
+                if found is None:
+                    continue
+                turn = {"role": "system", "content": found.group(0)}
+            turns.append(turn)
+        return turns
 
     @property
     def messages(self) -> list[ChatTurn]:

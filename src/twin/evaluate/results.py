@@ -30,6 +30,15 @@ class ModelFigures:
     leaks: int = 0
     """Replies that reproduce 8+ words of a private entry or a redacted original."""
     replies: int = 0
+    everyday_real: float | None = None
+    """Share of replies to everyday openers that are real replies (no abstention, no fragment)."""
+    everyday_unsupported: float | None = None
+    """Share of replies to everyday openers stating a detail of the person's life that nothing
+    in the vault's facts mentions (`twin.evaluate.everyday`)."""
+    everyday_asked: int = 0
+    corrections: dict[str, float] = field(default_factory=dict)
+    """What the person's corrections did (`twin.evaluate.corrections.figures`): checked, close,
+    closer_than_before, similarity, similarity_before."""
     facts_by_topic: dict[str, list[int]] = field(default_factory=dict)
     """Per topic (note title, ``journal``, ``persona``): [answered right, asked]."""
     style_by_topic: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -88,6 +97,10 @@ class EvalResult:
     base: ModelFigures | None = None
     samples: list[Sample] = field(default_factory=list)
     answers: list[Answer] = field(default_factory=list)
+    everyday: list[dict[str, Any]] = field(default_factory=list)
+    """Each everyday opener, each model's reply, and the unsupported details in it."""
+    corrections: list[dict[str, Any]] = field(default_factory=list)
+    """Each correction checked (`twin.evaluate.corrections.CorrectionCheck`, as plain data)."""
     conversation_ids: list[int] = field(default_factory=list)
     note_ids: list[int] = field(default_factory=list)
     report: str | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,8 @@ from twin.chat.engine import TransformersEngine
 from twin.chat.twin import Twin
 from twin.dataset.store import has_file, referenced_records
 from twin.errors import TwinError
+from twin.evaluate import corrections as correction_checks
+from twin.evaluate import everyday
 from twin.evaluate import facts as fact_questions
 from twin.evaluate.generate import Generated, replies
 from twin.evaluate.heldout import HeldOut, held_out, newest_dataset, split_text, training_lines
@@ -49,10 +51,14 @@ class Sizes:
     unanswerable: int
     fit: int
     """Held-out replies scored for perplexity."""
+    everyday: int = 0
+    """Everyday openers replied to (`twin.evaluate.everyday`)."""
+    corrections: int = 0
+    """The person's latest corrections checked (`twin.evaluate.corrections`)."""
 
 
-QUICK = Sizes(replies=8, facts=6, unanswerable=3, fit=20)
-FULL = Sizes(replies=16, facts=12, unanswerable=4, fit=200)
+QUICK = Sizes(replies=8, facts=6, unanswerable=3, fit=20, everyday=10, corrections=8)
+FULL = Sizes(replies=16, facts=12, unanswerable=4, fit=200, everyday=20, corrections=20)
 """Chosen so that both finish on the sample data in a few minutes on a 2-core CPU."""
 
 
@@ -161,7 +167,7 @@ def _load(
     base_dir = run.base_path(home) if run is not None else resolve_model(home, None)
     loaded = []
     if run is not None and with_twin:
-        model, tokenizer, _ = load_twin(home, run.id)
+        model, tokenizer, _ = load_twin(home, run.id, sealer=vault.sealer)
         loaded.append(("twin", model, tokenizer, run.id))
     model, tokenizer = load_model(base_dir)
     loaded.append(("base", model, tokenizer, base_dir.name))
@@ -229,10 +235,15 @@ def evaluate(
             )
         made: dict[str, list[Generated]] = {}
         answers: dict[str, list[Generated]] = {}
+        talk: dict[str, list[Generated]] = {}
+        openers = everyday.openers(sizes.everyday) if sizes.everyday else []
+        trained_at = run.created if run is not None and not base_only else None
+        corrected = correction_checks.given_before(vault, trained_at, sizes.corrections)
+        checks = correction_checks.checks(embedder, corrected)
         for m in models:
             made[m.name] = replies(
                 m.twin,
-                [e.context for e in chosen],
+                [e.chat for e in chosen],
                 seed=seed,
                 advance=task(f"replies ({m.name})", len(chosen)),
             )
@@ -242,6 +253,20 @@ def evaluate(
                 seed=seed,
                 advance=task(f"fact questions ({m.name})", len(asked)),
             )
+            talk[m.name] = replies(
+                m.twin,
+                [[{"role": "user", "content": text}] for text in openers],
+                seed=seed,
+                advance=task(f"everyday openers ({m.name})", len(openers)),
+            )
+            if checks:
+                again = replies(
+                    m.twin,
+                    [c.prompt for c in corrected],
+                    seed=seed,
+                    advance=task(f"corrections ({m.name})", len(corrected)),
+                )
+                correction_checks.score(embedder, checks, m.name, [g.text for g in again])
     chats = (
         set(referenced_records(vault, name)[0])
         if has_file(vault.home, name, "stats.json")
@@ -265,6 +290,7 @@ def evaluate(
         conversation_ids=sorted(set(run.conversation_ids if run else ()) | chats),
         note_ids=sorted({q.note_id for q in asked if q.note_id is not None}),
     )
+    known = everyday.known_words(vault, persona)
     for m in models:
         figures = _figures(
             m.name,
@@ -277,9 +303,26 @@ def evaluate(
             judge,
             detector,
         )
+        texts = [g.text for g in talk[m.name]]
+        figures.everyday_real, figures.everyday_unsupported = everyday.shares(texts, known)
+        figures.everyday_asked = len(texts)
+        figures.leaks += sum(detector.leaks(text) for text in texts)
+        figures.corrections = correction_checks.figures(checks, m.name)
         setattr(result, m.name, figures)
+    result.everyday = [
+        {
+            "opener": text,
+            "replies": {name: found[i].text for name, found in talk.items()},
+            "unsupported": {
+                name: sorted(everyday.unsupported(found[i].text, known))
+                for name, found in talk.items()
+            },
+        }
+        for i, text in enumerate(openers)
+    ]
+    result.corrections = [asdict(check) for check in checks]
     result.samples = [
-        Sample(e.context, e.reply, e.topic, *(_text(made, name, i) for name in ("twin", "base")))
+        Sample(e.chat, e.reply, e.topic, *(_text(made, name, i) for name in ("twin", "base")))
         for i, e in enumerate(chosen)
     ]
     result.answers = [

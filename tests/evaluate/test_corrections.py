@@ -1,0 +1,45 @@
+"""What corrections did: the new reply compared with the correction and the reply corrected."""
+
+from __future__ import annotations
+
+import time
+
+from tests.memory.conftest import embedder, vault
+from twin.chat.feedback import record_feedback
+from twin.evaluate.corrections import checks, figures, given_before, score
+from twin.memory.embeddings import Embedder
+from twin.vault import Vault
+
+__all__ = ["embedder", "vault"]
+
+DINNER = [{"role": "user", "content": "want to grab dinner tonight?"}]
+
+
+def test_a_reply_closer_to_the_correction_counts_as_its_work(
+    vault: Vault, embedder: Embedder
+) -> None:
+    record_feedback(
+        vault,
+        context=DINNER,
+        reply="My brother Tom works at the bank.",
+        verdict="bad",
+        correction="yes!! dinner tonight at 8, you pick the place",
+    )
+    record_feedback(vault, context=DINNER, reply="same", verdict="good", source="expand")
+    found = given_before(vault, time.time() + 60, 10)
+    assert [c.reply for c in found] == ["yes!! dinner tonight at 8, you pick the place"]
+    made = checks(embedder, found)
+    assert made[0].said_to == "want to grab dinner tonight?"
+    score(embedder, made, "twin", ["yes! dinner tonight at 8? you choose where"])
+    score(embedder, made, "base", ["The bank is closed on Sundays."])
+    twin, base = figures(made, "twin"), figures(made, "base")
+    assert twin["close"] == 1.0 and twin["closer_than_before"] == 1.0
+    assert base["close"] == 0.0
+    assert twin["similarity"] > twin["similarity_before"] == base["similarity_before"]
+
+
+def test_only_corrections_given_before_the_run_count(vault: Vault) -> None:
+    record_feedback(vault, context=DINNER, reply="no", verdict="bad", correction="yes!!")
+    assert given_before(vault, time.time() - 3600, 10) == []
+    assert len(given_before(vault, None, 10)) == 1
+    assert given_before(vault, None, 0) == []
