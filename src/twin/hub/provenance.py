@@ -7,11 +7,9 @@ source apply to pushes of it too.
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
-
 from twin.errors import TwinError
 from twin.hub.devices import Device
+from twin.vault.pushed import pushed_import
 from twin.vault.rules import RuleSet
 from twin.vault.vault import Vault
 
@@ -22,28 +20,22 @@ def check_rules(vault: Vault, source: str) -> None:
         raise TwinError(f"your rules exclude {source}: nothing was stored")
 
 
+def origin(device: Device | None) -> str:
+    """Where a push came from, as `twin sources` shows it."""
+    return f"pushed by {device.label if device else 'a program on this machine'}"
+
+
 def device_import(vault: Vault, device: Device | None, source: str) -> int:
     """The import record of what `device` (None: a program on this machine) pushed of `source`,
     made on its first push."""
-    name = f"pushed by {device.label if device else 'a program on this machine'}"
+    name = origin(device)
     row = vault.db.execute(
-        "SELECT id FROM imports WHERE source = ? AND file_name = ?", (source, name)
+        "SELECT id FROM imports WHERE source = ? AND file_name = ? AND file_sha256 = ''",
+        (source, name),
     ).fetchone()
     if row is not None:
         return int(row[0])
-    cursor = vault.db.execute(
-        "INSERT INTO imports "
-        "(source, importer_version, file_name, file_sha256, imported_at, rules) "
-        "VALUES (?, 'hub-push-1', ?, '', ?, ?)",
-        (
-            source,
-            name,
-            datetime.now(UTC).isoformat(timespec="seconds"),
-            json.dumps(RuleSet.standing(vault).describe(), sort_keys=True),
-        ),
-    )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    return pushed_import(vault, source, name)
 
 
 def count_pushed(vault: Vault, import_id: int, added: int) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from twin.errors import TwinError
 from twin.home import Home
+from twin.hub.activity import DaySummaries
 from twin.hub.devices import PairingCodes
 from twin.hub.jobs import Jobs, mark_interrupted
 from twin.hub.security import Sessions, Throttle
@@ -35,6 +36,8 @@ class Hub:
     throttle: Throttle = field(default_factory=Throttle)
     codes: PairingCodes = field(init=False)
     jobs: Jobs = field(init=False)
+    summaries: DaySummaries = field(init=False)
+    """Recall's day summaries of pushed activity, refreshed a little after each push."""
     chat_lock: threading.Lock = field(default_factory=threading.Lock)
     twin_cache: dict[str, object] = field(default_factory=dict)
     make_embedder: Callable[[], Embeds] = default_embedder
@@ -53,6 +56,7 @@ class Hub:
         self.sessions = Sessions(self.settings.idle_minutes * 60)
         self.codes = PairingCodes(self.settings.pairing_minutes * 60)
         self.jobs = Jobs(self.open_vault)
+        self.summaries = DaySummaries(self.open_vault, self.embedder)
 
     @property
     def has_vault(self) -> bool:
@@ -88,6 +92,8 @@ class Hub:
 
     def lock(self) -> None:
         """Forget the key and end every browser session."""
+        if self.key is not None and self.summaries.pending:
+            self.summaries.flush()
         self.key = None
         self.twin_cache.pop("engine", None)
         self.sessions.end_all()

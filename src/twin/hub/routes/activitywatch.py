@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from twin.hub import activity
-from twin.hub.deps import VaultDep
+from twin.hub.deps import HubDep, VaultDep
 
 router = APIRouter(prefix="/api/0", tags=["activitywatch"])
 
@@ -29,8 +29,8 @@ class EventIn(BaseModel):
     duration: float = Field(default=0.0, ge=0)
     data: dict[str, Any] = Field(default_factory=dict)
 
-    def event(self) -> activity.Event:
-        return activity.Event(None, activity.parse_time(self.timestamp), self.duration, self.data)
+    def event(self) -> activity.AwEvent:
+        return activity.AwEvent(None, activity.parse_time(self.timestamp), self.duration, self.data)
 
 
 @router.get("/info")
@@ -72,16 +72,25 @@ def get_events(vault: VaultDep, bucket_id: str, limit: int = 100) -> list[dict[s
 
 @router.post("/buckets/{bucket_id}/events")
 def post_events(
-    request: Request, vault: VaultDep, bucket_id: str, body: EventIn | list[EventIn]
+    request: Request, hub: HubDep, vault: VaultDep, bucket_id: str, body: EventIn | list[EventIn]
 ) -> list[dict[str, Any]]:
     given = body if isinstance(body, list) else [body]
-    stored = activity.add_events(vault, request.state.device, bucket_id, [e.event() for e in given])
+    device = request.state.device
+    stored = activity.add_events(vault, device, bucket_id, [e.event() for e in given])
+    hub.summaries.touch(vault, device)
     return [e.describe() for e in stored]
 
 
 @router.post("/buckets/{bucket_id}/heartbeat")
 def post_heartbeat(
-    request: Request, vault: VaultDep, bucket_id: str, body: EventIn, pulsetime: float = 0.0
+    request: Request,
+    hub: HubDep,
+    vault: VaultDep,
+    bucket_id: str,
+    body: EventIn,
+    pulsetime: float = 0.0,
 ) -> dict[str, Any]:
-    merged = activity.heartbeat(vault, request.state.device, bucket_id, body.event(), pulsetime)
+    device = request.state.device
+    merged = activity.heartbeat(vault, device, bucket_id, body.event(), pulsetime)
+    hub.summaries.touch(vault, device)
     return merged.describe()
