@@ -27,6 +27,8 @@ from twin.hub.deps import HubDep, VaultDep, render
 from twin.hub.jobs import JobContext
 
 router = APIRouter()
+SPEAKER = "speaker name"
+"""Where the review says a replacement stood for who is speaking (`ExampleMaker.speaker`)."""
 SHOWN = 300
 """Distinct replacements listed on one page; the kind filter narrows a long review."""
 
@@ -39,6 +41,11 @@ class Replaced:
     kind: str
     placeholder: str
     places: list[str] = field(default_factory=list)
+
+    @property
+    def speaker_only(self) -> bool:
+        """Replaced only as who is speaking: a speaker is always a placeholder, lists or not."""
+        return all(place == SPEAKER for place in self.places)
 
 
 def grouped(rows: list[dict[str, str]], kind: str | None) -> list[Replaced]:
