@@ -140,7 +140,7 @@ def test_nothing_private_at_rest_in_the_clear(
     found = leaks([vault_home.path, scratch])
     assert found == [], "\n".join(found)
     names = {path.name for path in vault_home.path.rglob("*")}
-    assert {"train.jsonl.sealed", "adapter_config.json", "run.json"} <= names
+    assert {"train.jsonl.sealed", "adapter.safetensors.sealed", "run.json"} <= names
 
     exported = tmp_path / "exported"
     assert "NOT encrypted" in twin("dataset", "export", "mine", str(exported)).output

@@ -115,7 +115,9 @@ class _Session(AbstractContextManager["_Session"]):
     def __init__(self, state: State, options: dict[str, Any]) -> None:
         self.vault: Vault = state.open_vault()
         try:
-            engine = load_engine(state.home, options["model"], options["run_id"])
+            engine = load_engine(
+                state.home, options["model"], options["run_id"], self.vault.sealer
+            )
         except BaseException:
             self.vault.close()
             raise

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from twin.errors import TwinError
 from twin.home import Home
 from twin.records import ChatTurn
+from twin.vault.sealed import Sealer
 
 MODEL_ENV = "TWIN_MODEL"
 """A local model folder (or GGUF file) to speak through instead of the trained twin."""
@@ -288,11 +289,14 @@ def load_folder(path: Path) -> Engine:
     return TransformersEngine(model, tokenizer, path.name)
 
 
-def load_engine(home: Home, model: Path | None = None, run_id: str | None = None) -> Engine:
+def load_engine(
+    home: Home, model: Path | None = None, run_id: str | None = None, sealer: Sealer | None = None
+) -> Engine:
     """What the twin speaks through.
 
     `model` (or ``$TWIN_MODEL``) names a local model folder to use as is. Otherwise the run
     `run_id`, or the latest good run, or, before any training, the packaged base model.
+    `sealer` (the unlocked vault's) opens a run's sealed adapter in memory.
     """
     if model is None and run_id is None and os.environ.get(MODEL_ENV):
         model = Path(os.environ[MODEL_ENV])
@@ -305,7 +309,7 @@ def load_engine(home: Home, model: Path | None = None, run_id: str | None = None
             "no model to speak through yet: pass --model FOLDER (a local Hugging Face model "
             f"with a chat template) or set {MODEL_ENV}"
         ) from None
-    loaded_model, tokenizer, run = load_twin(home, run_id)
+    loaded_model, tokenizer, run = load_twin(home, run_id, sealer=sealer)
     folder = _run_folder(run)
     gguf = find_gguf(folder)
     name = str(getattr(run, "id", None) or getattr(run, "run_id", None) or "base")

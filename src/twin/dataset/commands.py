@@ -283,7 +283,8 @@ def expand_command(
         return action, None  # type: ignore[return-value]
 
     with state.open_vault() as vault:
-        twin = Twin(vault, load_engine(state.home, model, run_id), default_embedder())
+        engine = load_engine(state.home, model, run_id, vault.sealer)
+        twin = Twin(vault, engine, default_embedder())
         done = expand(twin, decide, count=count, seed=seed)
     click.echo(
         f"{done.accepted} accepted, {done.edited} edited, {done.rejected} rejected, "

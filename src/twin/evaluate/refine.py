@@ -30,6 +30,7 @@ from twin.evaluate.results import EvalResult
 from twin.home import Home
 from twin.train.dpo import Preference, train_preferences
 from twin.train.runs import Run, latest_good_run
+from twin.vault.sealed import Sealer
 from twin.vault.vault import Vault
 
 PERPLEXITY_SLACK = 0.02
@@ -121,9 +122,10 @@ def refine(
         current = latest_good_run(home)
         if current is None:
             raise TwinError("nothing to refine yet: train your twin first with `twin train`")
-        candidate = (train_candidate or (lambda run: _continue(home, run)))(current)
+        candidate = (train_candidate or (lambda run: _continue(home, run, vault.sealer)))(current)
         if preferences:
-            candidate = train_preferences(home, preferences, parent=candidate or current)
+            parent = candidate or current
+            candidate = train_preferences(home, preferences, parent=parent, sealer=vault.sealer)
         if candidate is None:
             return Refined(current.id, None, False, "nothing was added since; the twin stays")
         before = stored if stored is not None else evaluate_run(current)
@@ -136,14 +138,13 @@ def refine(
         return Refined(current.id, candidate.id, kept, reason, before, after)
 
 
-def _continue(home: Home, current: Run) -> Run | None:
+def _continue(home: Home, current: Run, sealer: Sealer) -> Run | None:
     """`twin train --continue` on the current twin's dataset; None when nothing is new."""
     from twin.train.training import TrainRequest, train
 
+    request = TrainRequest(dataset=current.dataset, continue_training=True, sealer=sealer)
     try:
-        return train(
-            home, TrainRequest(dataset=current.dataset, continue_training=True), progress=True
-        )
+        return train(home, request, progress=True)
     except TwinError as error:
         if "nothing was added" in str(error):
             return None

@@ -13,6 +13,7 @@ from rich.table import Column, Table
 from twin.cli_options import options_from
 from twin.hookspecs import hookimpl
 from twin.state import State, pass_state
+from twin.train.adapter_files import where as adapter_where
 from twin.train.export import FORMATS, export
 from twin.train.gguf_file import QUANTIZATIONS
 from twin.train.presets import TrainConfig
@@ -94,7 +95,7 @@ def train(
     )
     run = run_training(state.home, request)
     if run.status == "completed":
-        console.print(f"[green]Run {run.id} completed.[/green] Adapter: {run.adapter_dir}")
+        console.print(f"[green]Run {run.id} completed.[/green] Adapter: {adapter_where(run)}")
         console.print("Export it with `twin model export --format gguf --out twin.gguf`.")
 
 
@@ -105,7 +106,8 @@ def _train_preferences(state: State) -> None:
 
     with state.open_vault() as vault:
         pairs = dpo_preferences(vault, default_embedder())
-    run = train_preferences(state.home, pairs)
+        sealer = vault.sealer  # the parent's adapter is sealed, and so is the new one
+    run = train_preferences(state.home, pairs, sealer=sealer)
     console.print(
         f"[green]Run {run.id} completed[/green]: DPO on {len(pairs)} preference pairs from run "
         f"{run.parent}. Compare the two with `twin eval`."
@@ -209,7 +211,7 @@ def _describe(run: Run) -> str:
         f"examples   {run.examples}",
         f"tokens     {run.seen_tokens} fed, {run.trained_tokens} with loss",
         f"speed      {run.tokens_per_second or 0:.0f} tokens/s over {run.train_seconds:.0f} s",
-        f"adapter    {run.adapter_dir if run.has_adapter else '-'}",
+        f"adapter    {adapter_where(run) if run.has_adapter else '-'}",
         "settings   " + ", ".join(f"{key}={value}" for key, value in run.config.to_json().items()),
         "epochs",
     ]
@@ -253,8 +255,12 @@ def export_command(
     state: State, run_id: str | None, format_: str, out: Path, quantization: str
 ) -> None:
     """Export a trained twin to another format."""
-    written = export(state.home, run_id, format_, out, quantization)
-    console.print(f"Wrote {written}")
+    sealer = None  # a run trained without a vault has a plain adapter
+    if state.home.vault.exists():
+        with state.open_vault() as vault:
+            sealer = vault.sealer  # the adapter is sealed: it is opened in memory
+    written = export(state.home, run_id, format_, out, quantization, sealer)
+    console.print(f"Wrote {written}. This is NOT encrypted; keep it safe.")
     if format_ == "ollama":
         console.print(
             f"Run it with: cd {written} && ollama create twin -f Modelfile && ollama run twin"

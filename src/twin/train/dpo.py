@@ -26,8 +26,10 @@ from typing import Any
 from twin.errors import TwinError
 from twin.home import Home
 from twin.records import ChatTurn
+from twin.train.adapter_files import read_adapter, save_adapter
 from twin.train.loop import say
 from twin.train.runs import Run, latest_good_run, new_run, now
+from twin.vault.sealed import Sealer
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,12 @@ def train_preferences(
     settings: DpoSettings | None = None,
     *,
     parent: Run | None = None,
+    sealer: Sealer | None = None,
 ) -> Run:
-    """A DPO round on `pairs` from the adapter of `parent` (the latest good run); the new run."""
+    """A DPO round on `pairs` from the adapter of `parent` (the latest good run); the new run.
+
+    `sealer` (from the unlocked vault) opens the parent's sealed adapter and seals the new one.
+    """
     import torch
     from transformers import AutoTokenizer
 
@@ -127,7 +133,8 @@ def train_preferences(
     torch.manual_seed(settings.seed)
     base_dir = parent.base_path(home)
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
-    model = _with_adapter(_load_base(base_dir, config), config, parent.adapter_dir)
+    start_from = read_adapter(parent, sealer)
+    model = _with_adapter(_load_base(base_dir, config), config, start_from)
     encoded = [
         (
             encode(tokenizer, p.prompt, p.chosen, settings.max_tokens),
@@ -181,9 +188,7 @@ def train_preferences(
         run.status, run.message = "failed", f"{type(error).__name__}: {error}"
         run.save()
         raise
-    from twin.atomic import write_folder
-
-    write_folder(run.folder / "adapter", lambda tmp: model.save_pretrained(tmp))
+    save_adapter(run, model, sealer)
     run.status, run.finished_at, run.pid = "completed", now(), None
     choices = ", ".join(f"{key}={value}" for key, value in vars(settings).items())
     run.message = f"DPO on {len(pairs)} preference pairs ({choices}), from run {parent.id}"

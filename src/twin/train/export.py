@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 from twin.atomic import write_file, write_folder
 from twin.errors import TwinError
 from twin.home import Home
+from twin.train.adapter_files import Adapter, merge, read_adapter, write_plain_folder
 from twin.train.runs import Run, get_run, latest_good_run
+from twin.vault.sealed import Sealer
 
 FORMATS = ("peft", "hf", "gguf", "ollama")
 
@@ -31,20 +32,28 @@ def _run(home: Home, run_id: str | None) -> Run:
 
 
 def export(
-    home: Home, run_id: str | None, format: str, out: Path, quantization: str = "f16"
+    home: Home,
+    run_id: str | None,
+    format: str,
+    out: Path,
+    quantization: str = "f16",
+    sealer: Sealer | None = None,
 ) -> Path:
     """Export run `run_id` (the latest completed when None) to `out`; returns what was written.
 
     peft and hf write a folder at `out`; gguf writes a file (``out`` itself when it ends in
     .gguf, else ``out/twin.gguf``); ollama writes a folder with the GGUF and a Modelfile.
+    What is written is not encrypted (the user asked for it by name); `sealer` opens the
+    run's sealed adapter in memory.
     """
     if format not in FORMATS:
         raise TwinError(f"--format is one of {', '.join(FORMATS)}")
     run = _run(home, run_id)
+    adapter = read_adapter(run, sealer)
     if format == "peft":
-        write_folder(out, lambda tmp: _copy_adapter(run, tmp))
+        write_folder(out, lambda tmp: write_plain_folder(adapter, tmp))
         return out
-    model, tokenizer = _merged(home, run)
+    model, tokenizer = _merged(home, run, adapter)
     if format == "hf":
 
         def save(tmp: Path) -> None:
@@ -74,17 +83,11 @@ def export(
     return gguf_path
 
 
-def _copy_adapter(run: Run, folder: Path) -> None:
-    for item in run.adapter_dir.iterdir():
-        if item.is_file():
-            shutil.copy2(item, folder / item.name)
-
-
-def _merged(home: Home, run: Run) -> tuple[Any, Any]:
-    from twin.models.loading import load_model, merge_adapter
+def _merged(home: Home, run: Run, adapter: Adapter) -> tuple[Any, Any]:
+    from twin.models.loading import load_model
 
     model, tokenizer = load_model(run.base_path(home), device="cpu")
-    return merge_adapter(model, run.adapter_dir), tokenizer
+    return merge(model, adapter), tokenizer
 
 
 def modelfile_text(gguf_name: str, chat_template: str) -> str:

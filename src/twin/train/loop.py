@@ -22,7 +22,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from twin.atomic import write_file, write_folder
+from twin.atomic import write_file
 from twin.errors import TwinError
 from twin.train import data
 from twin.train.presets import TrainConfig
@@ -249,7 +249,9 @@ class Trainer:
 
     def save_adapter(self) -> None:
         """Swap in the current adapter as the run's adapter (the old one stays until then)."""
-        write_folder(self.run.folder / "adapter", lambda tmp: self.model.save_pretrained(tmp))
+        from twin.train.adapter_files import save_adapter
+
+        save_adapter(self.run, self.model, self.sealer)  # sealed when trained from the vault
 
     def fit(self, total_steps: int, on_step: StepHook | None, bar: Any) -> StopReason:
         """Take steps until the run is done, stops improving, runs out of time or is stopped."""

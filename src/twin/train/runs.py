@@ -71,6 +71,11 @@ class Run:
         return readable_folder(self.folder / "adapter") or self.folder / "adapter"
 
     @property
+    def sealed_adapter(self) -> Path:
+        """The adapter, sealed with a key derived from the vault key (`train.adapter_files`)."""
+        return self.folder / "adapter.safetensors.sealed"
+
+    @property
     def checkpoint(self) -> Path:
         """A plain checkpoint, written only by runs without a vault (datasets made by hand)."""
         return self.folder / "checkpoint.pt"
@@ -91,7 +96,7 @@ class Run:
 
     @property
     def has_adapter(self) -> bool:
-        return (self.adapter_dir / "adapter_config.json").is_file()
+        return self.sealed_adapter.is_file() or (self.adapter_dir / "adapter_config.json").is_file()
 
     def base_path(self, home: Home) -> Path:
         """The base model folder, resolved again if it has moved since."""

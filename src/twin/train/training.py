@@ -25,6 +25,7 @@ from twin.home import Home
 from twin.models.registry import resolve_model
 from twin.records import ChatTurn
 from twin.train import data
+from twin.train.adapter_files import Adapter, load_weights, read_adapter, read_plain_folder
 from twin.train.estimate import estimate, refuse_if_too_big
 from twin.train.loop import (
     StepHook,
@@ -101,14 +102,16 @@ def lora_config(config: TrainConfig, layers: int, top: int | None = None) -> Any
     )
 
 
-def _with_adapter(model: Any, config: TrainConfig, start_from: Path | None) -> Any:
-    from peft import get_peft_model, set_peft_model_state_dict
-    from safetensors.torch import load_file
+def _with_adapter(model: Any, config: TrainConfig, start_from: Adapter | Path | None) -> Any:
+    """`model` with a LoRA adapter to train: new, or starting from an adapter (or its folder)."""
+    from peft import get_peft_model
 
     layers = int(model.config.num_hidden_layers)
     model = get_peft_model(model, lora_config(config, layers, config.top_layers))
+    if isinstance(start_from, Path):
+        start_from = read_plain_folder(start_from)
     if start_from is not None:
-        set_peft_model_state_dict(model, load_file(start_from / "adapter_model.safetensors"))
+        load_weights(model, start_from)
     return model
 
 
@@ -247,7 +250,9 @@ def train(
     run.status, run.pid, run.message, run.total_steps = "running", os.getpid(), None, total_steps
     run.save()
 
-    start_from = plan.parent.adapter_dir if plan.parent and plan.checkpoint is None else None
+    start_from = None
+    if plan.parent and plan.checkpoint is None:
+        start_from = read_adapter(plan.parent, request.sealer)
     trainer = Trainer(run, _with_adapter(model, config, start_from), config, rows, val_rows, pad_id)
     trainer.sealer = request.sealer
     if plan.checkpoint is not None:

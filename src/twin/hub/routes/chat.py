@@ -19,6 +19,7 @@ from twin.errors import TwinError
 from twin.hub.deps import HubDep, VaultDep, render
 from twin.hub.state import Hub
 from twin.train.runs import latest_good_run
+from twin.vault.sealed import Sealer
 from twin.vault.vault import Vault
 
 router = APIRouter()
@@ -30,7 +31,8 @@ def _engine(hub: Hub) -> Engine:
     key = run.id if run else "base"
     cached = hub.twin_cache.get("engine")
     if not (isinstance(cached, tuple) and cached[0] == key):
-        cached = (key, load_engine(hub.home))
+        sealer = Sealer(hub.key) if hub.key else None  # the run's adapter is sealed
+        cached = (key, load_engine(hub.home, sealer=sealer))
         hub.twin_cache["engine"] = cached
     return cached[1]  # type: ignore[no-any-return]
 
