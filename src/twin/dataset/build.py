@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from twin.dataset.corrections import ACCEPTED, CORRECTED, Correction, correction_examples
-from twin.dataset.examples import ExampleMaker
+from twin.dataset.examples import ExampleMaker, memory_room
 from twin.dataset.formats import Example, get_format
 from twin.dataset.notes_set import write_notes_set
 from twin.dataset.options import BuildOptions
@@ -269,7 +269,7 @@ def _corrections(
         redact,
         counter,
         me=selection.me,
-        max_tokens=min(options.max_tokens, options.memory_tokens),
+        max_tokens=memory_room(options, counter),
     )
 
 
@@ -300,7 +300,7 @@ def _generated(
         vault, selection.me, redactor.redact if redactor else lambda text, _where: text
     )
     setting = f"You are {memory.persona.name}, answering a friend's question."
-    fit = min(options.max_tokens, options.memory_tokens)
+    fit = memory_room(options, counter)
     return qa_examples(vault, memory, counter, limit=limit, max_tokens=fit, setting=setting)
 
 
