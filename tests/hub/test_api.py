@@ -204,6 +204,7 @@ def test_activitywatch_heartbeats_merge_into_one_event(local: TestClient) -> Non
         "/dataset",
         "/training",
         "/chat",
+        "/eval",
         "/devices",
         "/settings",
         "/welcome",

@@ -1,9 +1,11 @@
 """A newcomer's path through the hub in a real browser (Debian's chromium, headless).
 
 Onboarding → upload the sample WhatsApp export → preview → keep → a journal entry → build a
-dataset → train the tiny model → chat → thumbs down with a correction → forget a contact.
-Each page is checked with axe-core (no serious or critical violation) and photographed into
-``tests/.output/hub/``.
+dataset → review its redactions and rebuild → the training estimate → train the tiny model →
+chat → thumbs down with a correction → evaluate → the blind test → forget a contact → a second
+device pairs and pushes a journal entry → lock and unlock. Each page is checked with axe-core
+(no serious or critical violation) and photographed into ``tests/.output/hub/``, and the time
+the whole path took is written beside the photographs (``pages.json``).
 """
 
 from __future__ import annotations
@@ -95,11 +97,12 @@ def finish_job(page: Any) -> None:
 class Visit:
     """Looks at each page as a person and as axe-core would, and keeps a screenshot."""
 
-    def __init__(self, page: Any) -> None:
+    def __init__(self, page: Any, shots: list[Path] | None = None) -> None:
         if not AXE.is_file():
             pytest.fail(f"axe-core is missing ({AXE}): run scripts/setup")
         self.page = page
-        self.shots: list[Path] = []
+        self.shots: list[Path] = [] if shots is None else shots
+        """Shared by the visits of one walk, so the photographs are numbered in order."""
         SHOTS.mkdir(parents=True, exist_ok=True)
 
     def check(self, name: str) -> None:
@@ -124,6 +127,9 @@ def test_a_newcomer_goes_from_onboarding_to_a_conversation_and_takes_data_back(
     from playwright.sync_api import expect
 
     base, hub = served
+    for old in SHOTS.glob("[0-9][0-9]-*.png"):  # the photographs of an earlier walk
+        old.unlink()
+    started = time.monotonic()
     page = browser.new_page()
     page.set_default_timeout(30_000)
     visit = Visit(page)
@@ -160,7 +166,7 @@ def test_a_newcomer_goes_from_onboarding_to_a_conversation_and_takes_data_back(
     page.goto(base + "/journal")
     page.get_by_label("What happened, what you think").fill("Played the cello at the rehearsal.")
     page.get_by_role("button", name="Save entry").click()
-    expect(page.get_by_role("status")).to_contain_text("Saved")
+    expect(page.locator("p.saved")).to_contain_text("Saved")
     visit.check("journal")
     page.goto(base + "/journal/entries")
     expect(page.locator("article.entry")).to_contain_text("cello")
@@ -176,11 +182,30 @@ def test_a_newcomer_goes_from_onboarding_to_a_conversation_and_takes_data_back(
     expect(page.locator("pre.card-text")).to_contain_text("default")
     visit.check("dataset-card")
 
-    # Training: the tiny model, a few steps, watched live.
+    # The redaction review: keep a name that is not private, add one it missed, rebuild.
+    page.get_by_role("link", name="Review what was redacted").click()
+    expect(page.locator("table.review")).to_contain_text("<PERSON_1>")
+    visit.check("redactions")
+    page.get_by_role("button", name="Keep “Maya” as written").click()
+    expect(page.get_by_role("status")).to_contain_text("“Maya” will never be redacted")
+    page.get_by_label("A name, street, employer or other word to always replace").fill("Lisbon")
+    page.get_by_role("button", name="Always redact it").click()
+    expect(page.locator(".lists")).to_contain_text("Lisbon")
+    visit.check("redactions-lists")
+    page.get_by_role("button", name="Rebuild “default”").click()
+    finish_job(page)
+    expect(page.locator("#job-outcome")).to_contain_text("rebuilt")
+
+    # Training: the estimate first, then the tiny model for a few steps, watched live.
     page.goto(base + "/training")
     page.get_by_label("Base model").fill(str(tiny_model))
     page.get_by_label("At most this many steps").fill("2")
     visit.check("training")
+    page.get_by_role("button", name="Estimate the time first").click()
+    expect(page.locator("#estimate")).to_contain_text("2 steps")
+    expect(page.locator("#estimate")).to_contain_text("GiB of memory")
+    expect(page.get_by_label("Base model")).to_have_value(str(tiny_model))
+    visit.check("training-estimate")
     page.get_by_role("button", name="Start training").click()
     finish_job(page)
     expect(page.locator("#job-outcome")).to_contain_text("completed")
@@ -200,10 +225,36 @@ def test_a_newcomer_goes_from_onboarding_to_a_conversation_and_takes_data_back(
     reply.get_by_role("button", name="Save what I would have said").click()
     expect(page.locator("article.turn.assistant")).to_have_count(1)
 
+    # Evaluation as a job, its figures, then the blind test: which reply is really me?
+    page.goto(base + "/eval")
+    expect(page.get_by_text("No evaluation yet")).to_be_visible()
+    page.get_by_label("Held-out replies to compare").fill("2")
+    page.get_by_label("Fact questions to ask").fill("2")
+    page.get_by_role("button", name="Evaluate").click()
+    finish_job(page)
+    expect(page.locator("#job-outcome")).to_contain_text("Evaluated run")
+    page.goto(base + "/eval")
+    figures = page.locator("table.figures")
+    expect(figures).to_contain_text("perplexity of your held-out replies")
+    assert re.search(r"\d", figures.locator("tbody tr").first.locator("td").first.inner_text())
+    visit.check("eval")
+    page.get_by_role("link", name="Take the blind test").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Round 1 of \d+$"))).to_be_visible()
+    visit.check("blind-test")
+    page.get_by_label(re.compile("^Reply 1:")).check()
+    page.get_by_role("button", name="This one is me").click()
+    expect(page.get_by_role("status")).to_contain_text(re.compile("your twin|was you"))
+    expect(page.locator("#pass-rate")).to_contain_text("of 1 rounds took the twin for you")
+    visit.check("blind-test-picked")
+
     # Data: forget a contact, after a confirmation saying exactly what goes.
     page.goto(base + "/data")
     expect(page.locator("table")).to_contain_text("Maya Rivera")
     visit.check("data")
+    page.get_by_role("link", name="Maya Rivera").first.click()
+    expect(page.locator("main")).to_contain_text("Maya Rivera")
+    visit.check("conversation")
+    page.goto(base + "/data")
     page.get_by_label("Forget").select_option("contact")
     page.get_by_label("Which one").fill("Maya Rivera")
     page.get_by_role("button", name="Show what would go").click()
@@ -218,21 +269,66 @@ def test_a_newcomer_goes_from_onboarding_to_a_conversation_and_takes_data_back(
     expect(page.get_by_role("status")).to_contain_text("Forgot")
     visit.check("forgotten")
 
-    # Devices and Settings.
+    # Devices: a second device pairs with the code and pushes a journal entry.
     page.goto(base + "/devices")
     page.get_by_role("button", name="Pair a new device").click()
     expect(page.locator(".code")).to_have_text(re.compile(r"^\d{8}$"))
+    code = page.locator(".code").inner_text()
     visit.check("devices")
+    phone = browser.new_context()
+    other = phone.new_page()
+    other.goto(base + "/pair")
+    other_visit = Visit(other, visit.shots)
+    other_visit.check("pair")
+    other.get_by_label("Pairing code").fill(code)
+    other.get_by_label("This device's name").fill("Sam's phone")
+    other.get_by_role("button", name="Pair").click()
+    expect(other.get_by_role("status")).to_contain_text("This device is paired")
+    token = other.locator("code.token").inner_text()
+    other_visit.check("paired")
+    pushed = phone.request.post(
+        base + "/api/push/journal",
+        data={"text": "Tuned the cello strings on the tram home."},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert pushed.ok, pushed.text()
+    phone.close()
+    page.goto(base + "/journal/entries")
+    expect(page.locator("article.entry", has_text="Tuned the cello strings")).to_be_visible()
+    page.goto(base + "/devices")
+    expect(page.locator("main")).to_contain_text("Sam's phone")
+    visit.check("devices-paired")
     page.goto(base + "/settings")
     expect(page.locator("dl").first).to_contain_text(str(hub.home.path))
     visit.check("settings")
     page.goto(base + "/")
     visit.check("start")
+    spent = time.monotonic() - started
+
+    # Lock, and unlock again with the passphrase.
+    page.get_by_role("button", name="Lock").click()
+    expect(page).to_have_url(re.compile(r"/unlock$"))
+    visit.check("unlock")
+    page.get_by_label("Passphrase").fill(PASSPHRASE)
+    page.get_by_role("button", name="Unlock").click()
+    expect(page.locator("nav.side")).to_contain_text("Evaluation")
 
     with Vault.open(hub.home, Secret(passphrase=PASSPHRASE)) as vault:
-        feedback = list(vault.rows("SELECT verdict, correction FROM feedback"))
+        feedback = list(vault.rows("SELECT verdict, correction, source FROM feedback"))
         people = [row["name"] for row in vault.rows("SELECT name FROM people")]
-    assert feedback[-1]["correction"] == "It went well, the cello part is hard."
+        entries = list(
+            vault.rows(
+                "SELECT n.text, i.file_name FROM notes n JOIN imports i ON i.id = n.import_id "
+                "WHERE n.kind = 'journal'"
+            )
+        )
+    corrections = [row["correction"] for row in feedback if row["source"] != "blind-test"]
+    assert corrections[-1] == "It went well, the cello part is hard."
+    assert [row["source"] for row in feedback].count("blind-test") == 1
     assert "Maya Rivera" not in people
+    assert ("Tuned the cello strings on the tram home.", "pushed by device 1: Sam's phone") in [
+        (row["text"], row["file_name"]) for row in entries
+    ]
     assert all(shot.stat().st_size > 1000 for shot in visit.shots)
-    (SHOTS / "pages.json").write_text(json.dumps([s.name for s in visit.shots], indent=1))
+    record = {"pages": [s.name for s in visit.shots], "path_seconds": round(spent)}
+    (SHOTS / "pages.json").write_text(json.dumps(record, indent=1))

@@ -8,6 +8,7 @@ the dataset's own options applies both.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -102,11 +103,11 @@ def review_page(
         kind=kind,
         kinds=KINDS,
         redacted=stats["redactions"]["on"],
-        counts=stats["redactions"]["replacements"],
+        counts=Counter(row.get("kind", "") for row in rows),
         warnings=stats["redactions"].get("warnings", []),
         entries=entries[:SHOWN],
         more=max(len(entries) - SHOWN, 0),
-        total=len(rows),
+        total=sum(len(entry.places) for entry in entries),
         never={w.casefold() for w in lists.never},
         lists=lists,
         said=said,
