@@ -11,6 +11,7 @@ the whole path took is written beside the photographs (``pages.json``).
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import threading
@@ -332,3 +333,69 @@ def test_a_newcomer_goes_from_onboarding_to_a_conversation_and_takes_data_back(
     assert all(shot.stat().st_size > 1000 for shot in visit.shots)
     record = {"pages": [s.name for s in visit.shots], "path_seconds": round(spent)}
     (SHOTS / "pages.json").write_text(json.dumps(record, indent=1))
+
+
+@pytest.mark.slow
+def test_a_newcomer_reaches_a_conversation_with_the_default_model(
+    browser: Any, served: tuple[str, Hub]
+) -> None:
+    """The path of the issue's "done means", as a newcomer takes it: the built-in model with
+    its hardware preset, nothing made smaller. Writes how long each part took (no assertion on
+    time: it depends on the machine and on what else runs)."""
+    from playwright.sync_api import expect
+
+    base, _ = served
+    page = browser.new_page()
+    page.set_default_timeout(60_000)
+    laps: dict[str, float] = {}
+    started = last = time.monotonic()
+
+    def lap(name: str) -> None:
+        nonlocal last
+        now = time.monotonic()
+        laps[name] = round(now - last, 1)
+        last = now
+
+    page.goto(base + "/")
+    page.get_by_label("New passphrase").fill(PASSPHRASE)
+    page.get_by_label("The same passphrase again").fill(PASSPHRASE)
+    page.get_by_role("button", name="Make my vault").click()
+    lap("onboarding")
+    page.set_input_files("#export", str(whatsapp_exports()[0]))
+    page.get_by_role("button", name="Upload and preview").click()
+    page.get_by_label("Which of these is you?").select_option("Sam Rivera")
+    page.get_by_role("button", name="Keep it").click()
+    finish_job(page)
+    lap("import")
+    page.goto(base + "/dataset")
+    page.get_by_role("button", name="Build dataset").click()
+    finish_job(page)
+    lap("dataset")
+    page.goto(base + "/training")
+    page.get_by_role("button", name="Estimate the time first").click()
+    estimate = page.locator("#estimate").inner_text()
+    lap("estimate")
+    page.get_by_role("button", name="Start training").click()
+    page.wait_for_selector('#job[data-live="no"]', timeout=20 * 60_000)
+    page.wait_for_load_state()
+    outcome = page.locator("#job-outcome").inner_text()
+    assert page.locator("#job-status").inner_text() == "done", outcome
+    lap("training")
+    page.goto(base + "/chat")
+    page.get_by_label("Say something to your twin").fill("How was the rehearsal?")
+    page.get_by_role("button", name="Send").click()
+    reply = page.locator("article.turn.assistant").last
+    expect(reply.locator("summary")).to_have_text("What this reply rests on", timeout=180_000)
+    said = reply.locator(".said").inner_text().strip()
+    assert said
+    lap("first reply")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "default-model-chat.png"), full_page=True)
+    record = {
+        "seconds": round(time.monotonic() - started),
+        "laps": laps,
+        "estimate": estimate,
+        "reply": said,
+        "load": os.getloadavg(),
+    }
+    (SHOTS / "default-model-path.json").write_text(json.dumps(record, indent=1))

@@ -220,6 +220,15 @@ class DaySummaries:
                 self._timer.daemon = True
                 self._timer.start()
 
+    def stop(self) -> None:
+        """At the hub's stop: no refresh left waiting for later, the pending ones done now."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+        if self.pending:
+            self.flush()
+
     def flush(self) -> int:
         """Refresh the day summaries of every import marked; how many summaries were indexed."""
         from twin.hub.state import Locked
@@ -238,4 +247,6 @@ class DaySummaries:
         except Locked:
             with self._lock:
                 self.pending |= pending  # the next unlock and push brings them in
+        except TwinError:
+            pass  # the vault is gone (forgotten or moved): nothing left to summarise
         return indexed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import socket
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -37,7 +38,13 @@ def allowed_hosts(hub: Hub) -> set[str]:
 
 def create_app(hub: Hub) -> FastAPI:
     """The hub for one twin home. Routes come from the ``register_hub_routes`` hook."""
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        hub.summaries.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="twin hub",
         summary="Your twin in the browser, and the push API your paired devices report to.",
         docs_url="/docs",

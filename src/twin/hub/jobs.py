@@ -19,6 +19,8 @@ from twin.errors import TwinError
 from twin.vault.vault import Vault
 
 KINDS = ("import", "dataset", "train", "evaluate")
+STOPPABLE = ("import", "train")
+"""Kinds whose work checks for a cancel between steps; a build or an evaluation runs to its end."""
 LIVE = ("queued", "running")
 OpenVault = Callable[[], Vault]
 
@@ -47,6 +49,10 @@ class Job:
     @property
     def live(self) -> bool:
         return self.status in LIVE
+
+    @property
+    def stoppable(self) -> bool:
+        return self.kind in STOPPABLE
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -60,6 +60,11 @@ def start(request: Request, hub: HubDep, vault: VaultDep) -> HTMLResponse:
         ),
         ("Train your twin", "/training", any(run.status == "completed" for run in runs)),
         ("Talk to it", "/chat", False),
+        (
+            "See how like you it is",
+            "/eval",
+            vault.db.execute("SELECT 1 FROM evaluations LIMIT 1").fetchone() is not None,
+        ),
     ]
     return render(
         request,
