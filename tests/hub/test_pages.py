@@ -115,6 +115,18 @@ def test_a_rebuild_uses_the_datasets_own_options_and_the_lists(
     assert len(after) < len(before)
 
 
+def test_a_rebuild_reads_back_every_option_a_build_was_given() -> None:
+    from datetime import date
+
+    from twin.hub.routes.redaction import options_of
+
+    given = BuildOptions(
+        name="walks", format="chatml", gap=5400, since=date(2024, 1, 2), sources=("whatsapp",),
+        disabled=("duplicate",), low_information=True, memory=False, phone_region="gb",
+    )  # fmt: skip
+    assert options_of({"options": given.describe()}) == given
+
+
 def _evaluated_run(hub: Hub) -> EvalResult:
     """A completed run (its adapter a stand-in) with a stored evaluation of three samples."""
     run = new_run(

@@ -9,7 +9,7 @@ the dataset's own options applies both.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -66,13 +66,15 @@ def grouped(rows: list[dict[str, str]], kind: str | None) -> list[Replaced]:
 
 def options_of(stats: dict[str, Any]) -> BuildOptions:
     """The options a dataset was built with, read back from its stats.json."""
-    given = dict(stats["options"])
-    given.pop("filters_on", None)
+    known = {option.name for option in fields(BuildOptions)}
+    given = {key: value for key, value in stats["options"].items() if key in known}
     for name in ("gap", "merge_window"):
-        given[name] = parse_duration(str(given[name]))
+        if name in given:
+            given[name] = parse_duration(str(given[name]))
     for name in ("since", "until"):
         given[name] = date.fromisoformat(given[name]) if given.get(name) else None
-    given["model"] = Path(given["model"]) if given.get("model") else None
+    if "model" in given:
+        given["model"] = Path(given["model"]) if given["model"] else None
     for name in ("sources", "conversations", "disabled"):
         given[name] = tuple(given.get(name) or ())
     return BuildOptions(**given)
