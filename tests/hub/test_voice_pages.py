@@ -195,10 +195,11 @@ def _free_port() -> int:
 
 @pytest.fixture
 def served(vault_home: Home) -> Iterator[tuple[str, Hub]]:
-    """A real hub on 127.0.0.1 over a vault, not yet unlocked in the browser."""
+    """A real hub on 127.0.0.1 over a vault, unlocked (a browser still signs in at /unlock)."""
     import uvicorn
 
     hub = Hub(vault_home, HubSettings(open_browser=False))
+    hub.unlock(PASSPHRASE)
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(hub), host="127.0.0.1", port=port, log_level="warning")
@@ -220,49 +221,77 @@ def microphone(tmp_path: Path) -> Path:
     return espeak_wav(SENTENCES[1] + " ,,,,,,,,,,,,", tmp_path / "microphone.wav")
 
 
+InBrowser = Callable[[Callable[[Any], None]], None]
+
+
 @pytest.fixture
-def page(microphone: Path, served: tuple[str, Hub]) -> Iterator[Any]:
-    """Headless chromium with a fake microphone reading `microphone`, unlocked at the hub."""
+def in_browser(microphone: Path, served: tuple[str, Hub]) -> InBrowser:
+    """Runs a check on a page of headless chromium, its fake microphone reading `microphone`,
+    unlocked at the hub. Playwright runs in a thread of its own: the session's other browser
+    (tests/hub/test_browser.py) holds this thread's event loop, and this one needs other flags."""
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is missing: run scripts/setup")
-    from playwright.sync_api import sync_playwright
-
     url, _ = served
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-audio-capture={microphone}",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
-        )  # fmt: skip
-        context = browser.new_context(base_url=url, permissions=["microphone"])
-        found = context.new_page()
-        found.goto("/unlock")
-        found.fill("#passphrase", PASSPHRASE)
-        found.click("button[type=submit]")
-        found.wait_for_url(re.compile(r"/(?!unlock)"))
-        yield found
-        browser.close()
+
+    def run(check: Callable[[Any], None]) -> None:
+        failed: list[BaseException] = []
+
+        def session() -> None:
+            from playwright.sync_api import sync_playwright
+
+            try:
+                with sync_playwright() as playwright:
+                    browser = playwright.chromium.launch(
+                        executable_path=str(CHROMIUM),
+                        args=[
+                            "--headless", "--no-sandbox", "--disable-gpu",
+                            "--disable-background-networking",
+                            "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                            f"--use-file-for-fake-audio-capture={microphone}",
+                            "--autoplay-policy=no-user-gesture-required",
+                        ],
+                    )  # fmt: skip
+                    try:
+                        context = browser.new_context(base_url=url, permissions=["microphone"])
+                        page = context.new_page()
+                        page.goto("/unlock")
+                        page.fill("#passphrase", PASSPHRASE)
+                        page.click("button[type=submit]")
+                        page.wait_for_url(re.compile(r"/(?!unlock)"))
+                        check(page)
+                    finally:
+                        browser.close()
+            except BaseException as error:  # handed to the test's own thread
+                failed.append(error)
+
+        thread = threading.Thread(target=session)
+        thread.start()
+        thread.join(300)
+        assert not thread.is_alive(), "the browser check did not end"
+        if failed:
+            raise failed[0]
+
+    return run
 
 
 def test_speaking_into_the_journal_page_keeps_the_words(
-    page: Any, served: tuple[str, Hub], microphone: Path
+    in_browser: InBrowser, served: tuple[str, Hub], microphone: Path
 ) -> None:
     from playwright.sync_api import expect
 
     _, hub = served
-    page.goto("/journal")
-    expect(page.locator("#recorder")).to_be_visible()  # MediaRecorder is there
-    page.check("#voice-private")
-    page.click("#record-start")
-    expect(page.locator("#record-state")).to_contain_text("Recording")
-    page.wait_for_timeout(1000 * (_seconds(microphone.read_bytes()) + 0.5))
-    page.click("#record-stop")
-    state = page.locator("#record-state")
-    expect(state).to_contain_text("Saved, as private", timeout=120_000)
+
+    def check(page: Any) -> None:
+        page.goto("/journal")
+        expect(page.locator("#recorder")).to_be_visible()  # MediaRecorder is there
+        page.check("#voice-private")
+        page.click("#record-start")
+        expect(page.locator("#record-state")).to_contain_text("Recording")
+        page.wait_for_timeout(1000 * (_seconds(microphone.read_bytes()) + 0.5))
+        page.click("#record-stop")
+        expect(page.locator("#record-state")).to_contain_text("Saved, as private", timeout=120_000)
+
+    in_browser(check)
     [entry] = _journal(hub)
     assert str(entry["origin"]).startswith("upload:recording.")
     assert entry["private"] == 1
@@ -272,28 +301,39 @@ def test_speaking_into_the_journal_page_keeps_the_words(
     assert wer(SENTENCES[1], heard[: heard.find("morning") + len("morning")]) < 0.2, heard
 
 
-def test_the_speaker_plays_the_reply_in_the_browser(page: Any, served: tuple[str, Hub]) -> None:
+def test_the_speaker_plays_the_reply_in_the_browser(
+    in_browser: InBrowser, served: tuple[str, Hub]
+) -> None:
     _, hub = served
     turn = _add_reply(hub, "c2", REPLY)
-    page.goto("/chat?c=c2")
-    audio = page.locator(f'audio[src="/chat/turns/{turn}/speech.wav"]')
-    heard = audio.evaluate(
-        """async (a) => {
-            const ready = new Promise((ok, bad) => {
-                a.addEventListener("canplaythrough", ok, { once: true });
-                a.addEventListener("error", () => bad(new Error("audio error " + a.error.code)));
-            });
-            a.load();
-            await ready;
-            await a.play();
-            const bytes = await (await fetch(a.currentSrc)).arrayBuffer();
-            const decoded = await new OfflineAudioContext(1, 1, 22050).decodeAudioData(bytes);
-            return { readyState: a.readyState, duration: a.duration, paused: a.paused,
-                     decoded: decoded.duration, channels: decoded.numberOfChannels };
-        }"""
-    )
+    heard: dict[str, Any] = {}
+
+    def check(page: Any) -> None:
+        page.goto("/chat?c=c2")
+        audio = page.locator(f'audio[src="/chat/turns/{turn}/speech.wav"]')
+        heard.update(
+            audio.evaluate(
+                """async (a) => {
+                    const ready = new Promise((ok, bad) => {
+                        a.addEventListener("canplaythrough", ok, { once: true });
+                        a.addEventListener("error", () => bad(new Error("code " + a.error.code)));
+                    });
+                    a.load();
+                    await ready;
+                    await a.play();
+                    const bytes = await (await fetch(a.currentSrc)).arrayBuffer();
+                    const context = new OfflineAudioContext(1, 1, 22050);
+                    const decoded = await context.decodeAudioData(bytes);
+                    return { readyState: a.readyState, duration: a.duration, paused: a.paused,
+                             decoded: decoded.duration, channels: decoded.numberOfChannels };
+                }"""
+            )
+        )
+        wav = page.request.get(f"/chat/turns/{turn}/speech.wav")
+        heard["wav_seconds"] = _seconds(wav.body())
+
+    in_browser(check)
     assert heard["readyState"] >= 3 and heard["paused"] is False, heard
     assert 14 / 5 < heard["duration"] < 14 / 2, heard
     assert abs(heard["decoded"] - heard["duration"]) < 0.1, heard
-    wav = page.request.get(f"/chat/turns/{turn}/speech.wav")
-    assert abs(_seconds(wav.body()) - heard["duration"]) < 0.1
+    assert abs(heard["wav_seconds"] - heard["duration"]) < 0.1, heard
