@@ -9,6 +9,9 @@ next `twin dataset build` trains on both as plain supervised examples:
 - an **accepted draft** of `twin dataset expand`: the person read the twin's reply to an
   everyday opener and kept it as theirs.
 
+A blind-test pick's "correction" is your real held-out reply: it never trains, or
+evaluation would measure replies the twin trained on.
+
 Each example is the conversation the reply answered, with the system message the twin chatted
 with (persona, recalled passages, rule: `twin.dataset.memory_slot`), and the person's text as
 the target. They go to the training split only (evaluation measures real held-out replies),
@@ -53,8 +56,8 @@ def corrections(vault: Vault) -> list[Correction]:
 def in_your_voice(vault: Vault) -> list[Correction]:
     """Every correction and every accepted `expand` draft, oldest first."""
     rows = vault.db.execute(
-        "SELECT id, context, reply, correction FROM feedback WHERE correction IS NOT NULL "
-        "OR (source = 'expand' AND verdict = 'good') ORDER BY id"
+        "SELECT id, context, reply, correction FROM feedback WHERE source != 'blind-test' AND "
+        "(correction IS NOT NULL OR (source = 'expand' AND verdict = 'good')) ORDER BY id"
     )
     found = []
     for ident, context, reply, correction in rows:
