@@ -110,23 +110,88 @@ def _schedule(config: TrainConfig, total_steps: int) -> Callable[[int], float]:
     return factor
 
 
+LOSS_CHUNK = 128
+"""Labelled positions projected onto the vocabulary at a time: a chunk's logits are 128 x 49k
+floats for the default model (about 25 MB), whatever the batch holds."""
+
+
 def batch_loss(model: Any, batch: dict[str, Any]) -> tuple[Any, int]:
     """Summed cross-entropy over the labelled tokens of `batch`, and how many there were.
 
     The vocabulary projection, the largest single matrix in a small model, runs only on the
-    positions that carry loss rather than on every token.
+    positions that carry loss rather than on every token, a chunk at a time (`labelled_loss`).
     """
-    import torch.nn.functional as F
-
     base = model.get_base_model()
     hidden = base.get_decoder()(
         input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False
     ).last_hidden_state
     targets = batch["labels"][:, 1:]
     keep = targets != data.IGNORE
-    logits = base.get_output_embeddings()(hidden[:, :-1][keep])
-    loss = F.cross_entropy(logits.float(), targets[keep], reduction="sum")
+    loss = labelled_loss(hidden[:, :-1][keep], base.get_output_embeddings(), targets[keep])
     return loss, int(keep.sum())
+
+
+def labelled_loss(hidden: Any, head: Any, targets: Any) -> Any:
+    """Summed float32 cross-entropy of `head(hidden)` against `targets`.
+
+    With a frozen head (the LoRA case) the logits are never kept: each chunk's gradient with
+    respect to `hidden` is worked out as the loss is, so memory holds one chunk of logits rather
+    than every labelled position's, and the backward pass has nothing left to recompute. A head
+    that trains, or has a bias, takes autograd's plain path.
+    """
+    import torch.nn.functional as F
+
+    weight = head.weight
+    if weight.requires_grad or getattr(head, "bias", None) is not None:
+        return F.cross_entropy(head(hidden).float(), targets, reduction="sum")
+    return _ChunkedCrossEntropy.apply(hidden, weight, targets)
+
+
+def _chunked_cross_entropy() -> Any:
+    import torch
+
+    class ChunkedCrossEntropy(torch.autograd.Function):
+        """Cross-entropy of ``hidden @ weight.T``, chunk by chunk, gradient for `hidden` only."""
+
+        @staticmethod
+        def forward(ctx: Any, hidden: Any, weight: Any, targets: Any) -> Any:
+            total = torch.zeros((), dtype=torch.float32, device=hidden.device)
+            wants_grad = bool(ctx.needs_input_grad[0])
+            grad = torch.empty_like(hidden) if wants_grad else None
+            for start in range(0, hidden.shape[0], LOSS_CHUNK):
+                part = slice(start, start + LOSS_CHUNK)
+                logits = (hidden[part] @ weight.T).float()
+                target = targets[part, None]
+                log_total = torch.logsumexp(logits, dim=-1, keepdim=True)
+                total += (log_total - logits.gather(1, target)).sum()
+                if grad is not None:  # d loss / d logits = softmax - one-hot
+                    logits.sub_(log_total).exp_()
+                    logits.scatter_add_(1, target, torch.full_like(target, -1, dtype=logits.dtype))
+                    grad[part] = logits.to(weight.dtype) @ weight
+            ctx.save_for_backward(grad if grad is not None else hidden.new_empty(0))
+            return total
+
+        @staticmethod
+        def backward(ctx: Any, grad_output: Any) -> Any:
+            (grad,) = ctx.saved_tensors
+            return grad * grad_output.to(grad.dtype), None, None
+
+    return ChunkedCrossEntropy
+
+
+class _Lazy:
+    """The autograd function, built on first use so importing this module skips torch."""
+
+    def __init__(self) -> None:
+        self._function: Any = None
+
+    def apply(self, *args: Any) -> Any:
+        if self._function is None:
+            self._function = _chunked_cross_entropy()
+        return self._function.apply(*args)
+
+
+_ChunkedCrossEntropy = _Lazy()
 
 
 def _to(batch: dict[str, Any], device: str) -> dict[str, Any]:

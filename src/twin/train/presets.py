@@ -19,7 +19,8 @@ class TrainConfig:
     dtype: str = field(
         default="float32", metadata={"choices": ("float32", "bfloat16", "float16")}
     )
-    """Number format of the base weights and the computation: float32, bfloat16 or float16."""
+    """Number format of the frozen base weights and their computation: float32, bfloat16 or
+    float16 [default: detected]. The adapter itself is always learned in float32."""
     load_in_4bit: bool = False
     """Quantize the frozen base weights to 4 bits (QLoRA; CUDA with bitsandbytes only)."""
     seq_len: int = 256
@@ -77,11 +78,23 @@ class TrainConfig:
         return replace(self, **given)
 
 
+def fast_bfloat16() -> bool:
+    """Whether this CPU multiplies bfloat16 matrices natively (AMX or AVX-512 BF16).
+
+    Without either, PyTorch emulates bfloat16 on a CPU, slower than float32.
+    """
+    import torch
+
+    return bool(torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported())
+
+
 def preset(device: str | None = None) -> TrainConfig:
     """Settings suited to `device` (detected when None).
 
     CPU: short rows, a small rank on the top layers only, every thread, and an 8-minute limit,
-    so the built-in sample trains in under ten minutes on two cores. CUDA: bfloat16 where
+    so the built-in sample trains in minutes on two cores; the frozen base in bfloat16 where the
+    CPU multiplies it natively (the adapter stays float32), which halves the memory and, with
+    AMX, speeds every step. CUDA: bfloat16 where
     supported, 4-bit QLoRA when bitsandbytes is installed, longer rows, a larger rank and every
     linear layer adapted. MPS in between.
     """
@@ -113,4 +126,12 @@ def preset(device: str | None = None) -> TrainConfig:
         )
     if device == "mps":
         return TrainConfig(device="mps", seq_len=512, rank=16, alpha=32, batch_size=4, epochs=3)
-    return TrainConfig(device="cpu", seq_len=192, top_layers=10, lr=1e-3, epochs=3, max_minutes=8.0)
+    return TrainConfig(
+        device="cpu",
+        dtype="bfloat16" if fast_bfloat16() else "float32",
+        seq_len=192,
+        top_layers=10,
+        lr=1e-3,
+        epochs=3,
+        max_minutes=8.0,
+    )
