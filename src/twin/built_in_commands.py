@@ -106,6 +106,10 @@ BUILT_IN_COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
         "evaluate the candidate against the current twin on the same held-out set, "
         "and keep it only if it is not worse.",
     ),
+    "report": (
+        ("twin.evaluate.report_commands",),
+        "Write an evaluation's HTML report out of the vault to read, or list the reports kept.",
+    ),
     "restore": (
         ("twin.vault.trust_commands",),
         "Restore a backup made by `twin backup` into the twin home (it must be empty).",

@@ -39,6 +39,7 @@ DEFAULT_PLUGINS = (
     "twin.evaluate.store",
     "twin.evaluate.commands",
     "twin.evaluate.refine_commands",
+    "twin.evaluate.report_commands",
     "twin.hub.commands",
     "twin.voice.commands",  # after memory.commands: adds `record` to the journal group
 )

@@ -34,7 +34,10 @@ def test_eval_puts_twin_and_base_side_by_side_and_blindtest_stores_the_picks(
     for words in ("perplexity", "twin", "base", "your real replies", "Answers well"):
         assert words in result.output
     checker = Checker()
-    checker.feed(next((tmp_home.path / "reports").glob("*.html")).read_text(encoding="utf-8"))
+    assert next((tmp_home.path / "reports").glob("*.html.sealed")).read_bytes()[:8] == b"TWINSEAL"
+    page = tmp_home.path.parent / "report.html"
+    twin("report", "--out", str(page))  # the sealed report, written out to read
+    checker.feed(page.read_text(encoding="utf-8"))
     assert len(checker.images) >= 3
 
     with Vault.open(tmp_home, person_vault_secret()) as vault:

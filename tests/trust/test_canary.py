@@ -1,10 +1,12 @@
 """The end-to-end canary: after the whole pipeline, no private word lies anywhere in the clear.
 
-Distinctive words go into messages, a note and the journal; then import, notes, journal,
-dataset build, a few training steps on the tiny model, ask, serve with one request, forget.
-Every byte of every file under the twin home and the temporary folder the run used is then
-searched for each word: as UTF-8, UTF-16 (both byte orders) and JSON's \\u escapes. Then an
-explicit export must contain them, so the search can fail.
+Distinctive words go into messages, a note (its text and its title) and the journal; then
+import, notes, journal, dataset build, a few training steps on the tiny model, eval (whose
+report names topics by note title), ask, serve with one request, forget. Every byte of every
+file under the twin home and the temporary folder the run used is then searched for each word:
+as UTF-8, UTF-16 (both byte orders) and JSON's \\u escapes, and for adapter weights in the
+clear. Then explicit exports (dataset, report, adapter, vault) must contain them, so the search
+can fail.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ from twin.home import Home
 
 Twin = Callable[..., Result]
 
-CANARIES = ["zorblaxian", "quimbletonia", "fenwhistlery", "glöckspürlein"]
-"""In a message, in a note, in the journal, and one with letters JSON escapes."""
+CANARIES = ["zorblaxian", "quimbletonia", "fenwhistlery", "glöckspürlein", "snorkwallop"]
+"""In a message, in a note, in the journal, one with letters JSON escapes, a note's title."""
+ADAPTER_MARKS = (b"lora_A", b"peft_type")
+"""Bytes of a LoRA adapter in the clear: its weight names and its PEFT config."""
 
 
 def forms(word: str) -> list[bytes]:
@@ -58,6 +62,8 @@ def leaks(folders: list[Path]) -> list[str]:
             for word in CANARIES:
                 if any(form in data for form in forms(word)):
                     found.append(f"{path}: {word}")
+            marks = [mark for mark in ADAPTER_MARKS if mark in data]
+            found += [f"{path}: adapter weights ({mark!r})" for mark in marks]
     return found
 
 
@@ -81,7 +87,9 @@ def write_inputs(folder: Path) -> tuple[Path, Path]:
     notes = folder / "notes"
     notes.mkdir()
     (notes / "garden.md").write_text(
-        "# Garden\n\nThe quimbletonia by the shed needs water every Sunday.\n", encoding="utf-8"
+        "# Snorkwallop\n\nThe quimbletonia by the shed needs water every Sunday.\n\n"
+        "- Watering: every Sunday morning\n- Shed key: under the blue pot\n",
+        encoding="utf-8",
     )
     return chat, notes
 
@@ -107,6 +115,8 @@ def test_nothing_private_at_rest_in_the_clear(
     twin("dataset", "build", "--name", "mine", "--val-fraction", "0.2")
     args = ["--base", str(tiny_model), "--max-steps", "3", "--threads", "1", "--seq-len", "96"]
     twin("train", "--dataset", "mine", *args)
+    evaluated = twin("eval", "--quick", "--replies", "2", "--questions", "2").output
+    assert "Report (sealed)" in evaluated, evaluated
     twin("ask", "what came today?", "--max-tokens", "4")
 
     port = free_port()
@@ -141,10 +151,17 @@ def test_nothing_private_at_rest_in_the_clear(
     assert found == [], "\n".join(found)
     names = {path.name for path in vault_home.path.rglob("*")}
     assert {"train.jsonl.sealed", "adapter.safetensors.sealed", "run.json"} <= names
+    assert any(name.startswith("eval-") and name.endswith(".html.sealed") for name in names)
 
     exported = tmp_path / "exported"
     assert "NOT encrypted" in twin("dataset", "export", "mine", str(exported)).output
     assert leaks([exported]), "the search must find the words where they are in the clear"
+    report = tmp_path / "report" / "eval.html"
+    assert "NOT encrypted" in twin("report", "--out", str(report)).output
+    assert any("snorkwallop" in line for line in leaks([report.parent])), report.read_text()
+    adapter = tmp_path / "adapter"
+    out = twin("model", "export", "--format", "peft", "--out", str(adapter)).output
+    assert "NOT encrypted" in out and any("adapter weights" in line for line in leaks([adapter]))
 
     forgotten = twin("forget", "--contact", "Ann", "--yes").output
     assert "dataset mine" in forgotten

@@ -54,7 +54,8 @@ def logits(model: torch.nn.Module, tokenizer: object) -> torch.Tensor:
 def peft_reference(run: Run, folder: Path) -> torch.Tensor:
     """What PEFT itself computes with the adapter folder `folder` on the run's base."""
     base = AutoModelForCausalLM.from_pretrained(run.base_dir, dtype=torch.float32)
-    return logits(PeftModel.from_pretrained(base, folder), AutoTokenizer.from_pretrained(run.base_dir))
+    tokenizer = AutoTokenizer.from_pretrained(run.base_dir)
+    return logits(PeftModel.from_pretrained(base, folder), tokenizer)
 
 
 def plain_weight_files(folder: Path) -> list[Path]:
@@ -87,7 +88,11 @@ def test_the_adapter_is_one_sealed_file_and_loads_from_memory(
 
 
 def test_an_earlier_twins_plain_adapter_loads_and_is_sealed_on_first_use(
-    sealed_run: Run, vault_home: Home, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    twin: Twin,
+    sealed_run: Run,
+    vault_home: Home,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     sealer = sealer_of(vault_home)
     export(vault_home, sealed_run.id, "peft", tmp_path / "peft", sealer=sealer)
@@ -95,10 +100,12 @@ def test_an_earlier_twins_plain_adapter_loads_and_is_sealed_on_first_use(
     shutil.copytree(tmp_path / "peft", sealed_run.folder / "adapter")  # as twin 0.x left it
     assert sealed_run.has_adapter
     assert plain_weight_files(vault_home.path), "the search must find a plain adapter"
+    assert "adapter kept in the clear" in twin("check", ok=False).output
 
     model, tokenizer, _ = load_twin(vault_home, sealed_run.id, device="cpu", sealer=sealer)
     assert "sealed now" in capsys.readouterr().err
     assert sealed_run.sealed_adapter.is_file() and not (sealed_run.folder / "adapter").exists()
+    assert "All is well" in twin("check").output
     assert torch.allclose(
         logits(model, tokenizer), peft_reference(sealed_run, tmp_path / "peft"), atol=1e-4
     )

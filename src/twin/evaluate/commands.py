@@ -35,7 +35,8 @@ console = Console(highlight=False, soft_wrap=True)
 @click.option(
     "--report",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Where to write the HTML report.",
+    help="Also write the HTML report to this file, NOT encrypted [default: only sealed in the "
+    "home; `twin report` writes it out].",
 )
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Sampling seed of the replies."
@@ -87,7 +88,7 @@ def eval_command(
 
 
 def _print_result(result: object) -> None:
-    from twin.evaluate.report import good_and_bad, table_rows
+    from twin.evaluate.report import good_and_bad, report_note, table_rows
     from twin.evaluate.results import EvalResult
 
     assert isinstance(result, EvalResult)
@@ -110,7 +111,7 @@ def _print_result(result: object) -> None:
         good, bad = good_and_bad(main)
         console.print(f"Answers well: {escape(', '.join(good) or 'nothing yet')}.")
         console.print(f"Answers poorly: {escape(', '.join(bad) or 'nothing')}.")
-    console.print(f"Report: {escape(str(result.report))} ({result.seconds:.0f} s)")
+    console.print(f"{escape(report_note(result.report))} ({result.seconds:.0f} s)")
 
 
 def _share(value: float | None) -> str:

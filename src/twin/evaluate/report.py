@@ -1,8 +1,11 @@
 """The HTML report of an evaluation: one file, plots embedded as PNG, opens offline.
 
-It holds figures, plots and topic names only, never the person's words: the held-out
-replies and the twin's answers stay in the vault (`twin eval` prints the table, `twin
-blindtest` shows replies). The file is written readable by its owner only.
+It holds figures and plots, and the topics they are about: the titles of notes and
+conversations, which name people and places of the person's life. So the report kept in the
+twin home is sealed (``reports/eval-RUN-STAMP.html.sealed``, AES-GCM under a key derived from
+the vault key, like datasets); `twin report --out PATH` writes it out to read in a browser,
+and `twin eval --report PATH` writes it straight to a place the user names. Those two are
+plain files, and say so. The held-out replies and the twin's answers stay in the vault.
 """
 
 from __future__ import annotations
@@ -15,16 +18,28 @@ from pathlib import Path
 from typing import Any
 
 from twin.atomic import write_text
+from twin.errors import TwinError
 from twin.evaluate.results import EvalResult, ModelFigures
 from twin.evaluate.style import FEATURES
 from twin.home import Home
+from twin.vault.sealed import SUFFIX, Sealer
 
 COLOURS = {"person": "#4c72b0", "twin": "#dd8452", "base": "#8c8c8c"}
 
 
+def reports_folder(home: Home) -> Path:
+    return home.path / "reports"
+
+
 def default_report_path(home: Home, result: EvalResult) -> Path:
+    """Where the sealed report of `result` is kept in the home."""
     stamp = result.created_at.replace(":", "").replace("-", "")[:15]
-    return home.path / "reports" / f"eval-{result.run_id}-{stamp}.html"
+    return reports_folder(home) / f"eval-{result.run_id}-{stamp}.html{SUFFIX}"
+
+
+def report_label(path: Path) -> str:
+    """What a sealed report is sealed as: it opens only under its own name."""
+    return f"reports/{path.name.removesuffix(SUFFIX)}"
 
 
 def _png(figure: Any) -> str:
@@ -251,9 +266,60 @@ Figures only: your words stay in the vault.</p>
 
 
 def write_report(result: EvalResult, path: Path) -> Path:
-    """Write the report to `path` (owner-only), and return it."""
+    """Write the report to `path` as a plain file (owner-only), and return it."""
     write_text(path, render(result))
     return path
+
+
+def save_report(
+    result: EvalResult, home: Home, sealer: Sealer, chosen: Path | None = None
+) -> Path:
+    """Seal the report in the home, and write it plain to `chosen` too where the user asks.
+
+    Returns the plain file when there is one (what the user will open), else the sealed one.
+    """
+    page = render(result)
+    path = default_report_path(home, result)
+    sealer.seal_text(path, report_label(path), page)
+    if chosen is None:
+        return path
+    write_text(chosen, page)
+    return chosen
+
+
+def report_note(path: Path | str) -> str:
+    """What `twin eval` says about the report it wrote."""
+    if str(path).endswith(SUFFIX):
+        return f"Report (sealed): {path}; `twin report --out report.html` writes it out to read"
+    return f"Report: {path} (NOT encrypted; keep it safe)"
+
+
+def sealed_reports(home: Home, run_id: str | None = None) -> list[Path]:
+    """The sealed reports in the home, oldest first; of run `run_id` only when given."""
+    folder = reports_folder(home)
+    if not folder.is_dir():
+        return []
+    prefix = f"eval-{run_id}-" if run_id else "eval-"
+    found = [p for p in folder.iterdir() if p.name.startswith(prefix) and p.name.endswith(SUFFIX)]
+    return sorted(found, key=lambda p: (p.name.removesuffix(".html" + SUFFIX)[-15:], p.name))
+
+
+def open_report(home: Home, sealer: Sealer, run_id: str | None, out: Path) -> Path:
+    """Write the latest sealed report (of run `run_id`, or of any run) to `out`, in the clear."""
+    found = sealed_reports(home, run_id)
+    if not found:
+        which = f"run {run_id}" if run_id else "any run"
+        raise TwinError(f"no evaluation report of {which} yet; make one with `twin eval`")
+    write_text(out, sealer.open_text(found[-1], report_label(found[-1])))
+    return found[-1]
+
+
+def plain_reports(home: Home) -> list[Path]:
+    """Reports kept in the home in the clear (written by an earlier twin), for `twin check`."""
+    folder = reports_folder(home)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.endswith(SUFFIX))
 
 
 def compare_rows(results: Sequence[EvalResult]) -> list[list[str]]:

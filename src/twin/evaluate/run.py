@@ -336,9 +336,9 @@ def evaluate(
         for i, q in enumerate(asked)
     ]
     result.seconds = round(time.monotonic() - started, 1)
-    from twin.evaluate.report import default_report_path, write_report
+    from twin.evaluate.report import save_report
 
-    result.report = str(write_report(result, report or default_report_path(home, result)))
+    result.report = str(save_report(result, home, vault.sealer, report))  # sealed unless named
     save_evaluation(vault, result)
     write_headline(home, result)
     return result

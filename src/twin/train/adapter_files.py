@@ -224,3 +224,8 @@ def merge(model: PreTrainedModel, adapter: Adapter) -> PreTrainedModel:
     merged: PreTrainedModel = attach(model, adapter, trainable=False).merge_and_unload()
     merged.eval()  # type: ignore[no-untyped-call]
     return merged
+
+
+def plain_adapters(runs: list[Run]) -> list[Path]:
+    """Adapter folders kept in the clear among `runs` (an earlier twin's), for `twin check`."""
+    return [folder for run in runs if (folder := plain_folder(run)) is not None]

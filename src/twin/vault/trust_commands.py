@@ -95,7 +95,9 @@ def check_command(state: State) -> None:
     sealed file, and checks that datasets and runs point at records that still exist.
     """
     from twin.dataset.store import check_datasets, unsealed_files
-    from twin.train.runs import check_runs
+    from twin.evaluate.report import plain_reports
+    from twin.train.adapter_files import plain_adapters
+    from twin.train.runs import check_runs, list_runs
 
     with state.open_vault() as vault:
         problems = check_vault(vault) + check_sealed(vault)
@@ -103,6 +105,16 @@ def check_command(state: State) -> None:
         problems += [
             f"{path}: a plain file among your datasets (not encrypted)"
             for path in unsealed_files(vault.home)
+        ]
+        problems += [
+            f"{path}: a training adapter kept in the clear by an earlier twin; using the run "
+            "(twin chat, twin eval) seals it"
+            for path in plain_adapters(list_runs(vault.home))
+        ]
+        problems += [
+            f"{path}: an evaluation report kept in the clear by an earlier twin; delete it "
+            "(`twin eval` keeps reports sealed now)"
+            for path in plain_reports(vault.home)
         ]
     if not problems:
         console.print("All is well: the vault, its indexes and every sealed file check out.")
