@@ -128,10 +128,14 @@ def test_sealed_files_do_not_open_under_another_label_or_key(tmp_path: Path) -> 
         Sealer(b"j" * 32).open_text(tmp_path / "a.sealed")
 
 
+@pytest.mark.parametrize("how", ["transaction", "autocommit"])
 def test_a_second_writer_waits_instead_of_failing(
-    vault_home: Home, capfd: pytest.CaptureFixture[str]
+    vault_home: Home, capfd: pytest.CaptureFixture[str], how: str
 ) -> None:
-    """Another process holds the write lock for 4 s; this one waits, says so, then writes."""
+    """Another process holds the write lock for 4 s; this one waits, says so once, then writes.
+
+    Both ways of writing wait: a transaction, and a single statement in autocommit mode.
+    """
     holder = subprocess.Popen(
         [
             sys.executable,
@@ -151,9 +155,15 @@ def test_a_second_writer_waits_instead_of_failing(
     with Vault.open(vault_home, Secret(passphrase="test passphrase")) as vault:
         from twin.vault.rules import add_rule, list_rules
 
-        with vault.transaction():
-            add_rule(vault, "exclude-contact", "Nobody")
+        if how == "transaction":
+            with vault.transaction():
+                add_rule(vault, "exclude-contact", "Nobody")
+        else:
+            vault.db.execute(
+                "INSERT INTO rules (kind, value, created_at) VALUES (?, ?, ?)",
+                ("exclude-contact", "Nobody", "2024-01-01T00:00:00"),
+            )
         assert [rule.value for rule in list_rules(vault)] == ["Nobody"]
     holder.wait(timeout=30)
     assert holder.returncode == 0
-    assert "waiting for it to finish" in capfd.readouterr().err
+    assert capfd.readouterr().err.count("Waiting for another twin command to finish") == 1

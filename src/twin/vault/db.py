@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlcipher3
 
@@ -23,15 +25,68 @@ BUSY_SECONDS = 120.0
 """How long a writer waits for another twin process to finish its write, rather than failing."""
 WAIT_NOTICE_SECONDS = 3.0
 """After this long waiting, the waiting process says what it is waiting for."""
+WAITING = "Waiting for another twin command to finish writing to the vault…"
+"""Said once by every write that has waited `WAIT_NOTICE_SECONDS` for the vault's write lock."""
+
+T = TypeVar("T")
+
+
+def _busy(error: OperationalError) -> bool:
+    return "locked" in str(error) or "busy" in str(error)
+
+
+def _waiting(db: Connection, call: Callable[[], T]) -> T:
+    """`call()`; when another process holds the write lock past the notice time, say so once,
+    then wait for it up to `BUSY_SECONDS` in all."""
+    try:
+        return call()
+    except OperationalError as error:
+        if not _busy(error):
+            raise
+    print(WAITING, file=sys.stderr, flush=True)
+    started = time.monotonic()
+    Connection.execute(db, f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
+    try:
+        return call()
+    except OperationalError as error:
+        if not _busy(error):
+            raise
+        raise TwinError(
+            f"the vault stayed busy for {time.monotonic() - started:.0f} s: another twin "
+            "command is still writing (an import or a build); try again when it has finished"
+        ) from None
+    finally:
+        Connection.execute(db, f"PRAGMA busy_timeout = {int(WAIT_NOTICE_SECONDS * 1000)}")
+
+
+class _WaitingConnection(Connection):
+    """A connection whose every statement waits for another twin process's write, saying so.
+
+    SQLite's own busy timeout is set to `WAIT_NOTICE_SECONDS`; a statement still locked out
+    after that prints `WAITING` once and is run again with the long timeout. A statement that
+    failed with "database is locked" did nothing, so running it again is safe.
+    """
+
+    def execute(self, sql: str, parameters: Any = (), /) -> Any:
+        return _waiting(self, lambda: Connection.execute(self, sql, parameters))
+
+    def executemany(self, sql: str, parameters: Any, /) -> Any:
+        rows = list(parameters)  # an iterator half consumed by the first try is not replayed
+        return _waiting(self, lambda: Connection.executemany(self, sql, rows))
 
 
 def connect(path: Path, key: bytes) -> Connection:
     """Open (or create) the encrypted database at `path` with a raw 256-bit key.
 
-    A wrong key is reported as a `TwinError`, never as a traceback.
+    A wrong key is reported as a `TwinError`, never as a traceback. Writers wait for each
+    other (saying so once per wait) instead of failing with "database is locked".
     """
     db: Connection = sqlcipher3.connect(
-        str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_SECONDS
+        str(path),
+        isolation_level=None,
+        check_same_thread=False,
+        timeout=WAIT_NOTICE_SECONDS,
+        factory=_WaitingConnection,
     )
     # SQLCipher logs a failed key check on stderr; twin's own one line says it better.
     db.execute("PRAGMA cipher_log_level = NONE")
@@ -97,28 +152,4 @@ def transaction(db: Connection) -> Iterator[Connection]:
 
 def begin(db: Connection) -> None:
     """BEGIN IMMEDIATE, waiting for another writer with a message after a few seconds."""
-    import sys
-    import time
-
-    try:
-        db.execute(f"PRAGMA busy_timeout = {int(WAIT_NOTICE_SECONDS * 1000)}")
-        db.execute("BEGIN IMMEDIATE")
-        return
-    except OperationalError as error:
-        if "locked" not in str(error) and "busy" not in str(error):
-            raise
-    finally:
-        db.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
-    print(
-        "Another twin process is writing to the vault; waiting for it to finish...",
-        file=sys.stderr,
-        flush=True,
-    )
-    started = time.monotonic()
-    try:
-        db.execute("BEGIN IMMEDIATE")
-    except OperationalError:
-        raise TwinError(
-            f"the vault stayed busy for {time.monotonic() - started:.0f} s: another twin "
-            "process is still writing (an import or a build); try again when it has finished"
-        ) from None
+    _waiting(db, lambda: Connection.execute(db, "BEGIN IMMEDIATE"))
