@@ -19,6 +19,7 @@ from twin.records import Event, Kind, Message
 from twin.vault.events import store_events
 from twin.vault.people import People, my_names, set_me
 from twin.vault.rules import RuleSet
+from twin.vault.senders import check_me
 from twin.vault.vault import Vault
 
 BATCH = 5000
@@ -203,9 +204,7 @@ class _Collector:
         return int(cursor.rowcount)
 
 
-def _batches(
-    messages: Iterable[Message | Event], size: int
-) -> Iterator[list[Message | Event]]:
+def _batches(messages: Iterable[Message | Event], size: int) -> Iterator[list[Message | Event]]:
     batch: list[Message | Event] = []
     for message in messages:
         batch.append(message)
@@ -224,13 +223,15 @@ def import_file(
     options: ParseOptions | None = None,
     rules: RuleSet | None = None,
     me: str | None = None,
+    force_me: bool = False,
     choose_me: ChooseMe | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     """Collect one export into the vault in a single transaction.
 
     Nothing is written unless the whole file parses. `rules` defaults to the vault's standing
-    rules. `me` names the user up front; otherwise `choose_me` is asked when the file doesn't say.
+    rules. `me` names the user up front, refused (`UnknownSender`) when no sender goes by it
+    unless `force_me`; otherwise `choose_me` is asked when the file doesn't say.
     """
     file, importer = open_source(path, source)
     rules = rules or RuleSet.standing(vault)
@@ -286,6 +287,8 @@ def import_file(
             for person in collector.me_seen:
                 collector.people.mark_me(person)
             if me:
+                if not force_me:
+                    check_me(vault, me, f"{path}: ", import_id)
                 set_me(vault, me)
             elif not _knows_me(vault, collector) and choose_me and collector.senders:
                 chosen = choose_me(_names_by_activity(vault, collector.senders))

@@ -25,7 +25,7 @@ from twin.vault.folder import FolderPlan, plan_folder
 from twin.vault.key import write_key_file
 from twin.vault.people import my_names, set_me
 from twin.vault.rules import RuleSet, add_rule, parse_day
-from twin.vault.senders import closest_sender, sender_names, senders
+from twin.vault.senders import check_me, closest_sender, senders
 from twin.vault.vault import Vault
 from twin.words import plural
 
@@ -149,6 +149,9 @@ def _explained(path: Path, source: str | None) -> Iterator[None]:
 @date_order_option
 @click.option("--me", help="Your name as it appears in the export (kept for later imports).")
 @click.option(
+    "--force", is_flag=True, help="With --me: keep the name even if no sender goes by it."
+)
+@click.option(
     "--as",
     "speaker",
     metavar="NAME",
@@ -182,6 +185,7 @@ def import_command(
     source: str | None,
     date_order: DateOrder | None,
     me: str | None,
+    force: bool,
     speaker: str | None,
     exclude_contact: tuple[str, ...],
     since: str | None,
@@ -223,6 +227,7 @@ def import_command(
                         options=ParseOptions(date_order=date_order, speaker=speaker),
                         rules=rules,
                         me=me,
+                        force_me=force,
                         choose_me=_ask_me if sys.stdin.isatty() else None,
                         progress=show,
                     )
@@ -336,13 +341,8 @@ def me_command(state: State, name: str | None, force: bool) -> None:
     with state.open_vault() as vault:
         found = senders(vault)
         if name:
-            known = sender_names(vault)
-            if found and name.strip() not in known and not force:
-                _print_senders(found, name)
-                raise TwinError(
-                    f"no sender is named {name!r}; give one of the names above, "
-                    "or add --force to take it for later imports"
-                )
+            if not force:
+                check_me(vault, name)
             with vault.transaction():
                 matched = set_me(vault, name)
             console.print(

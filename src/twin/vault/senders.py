@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import difflib
 
+from twin.errors import TwinError
 from twin.vault.vault import Vault
+from twin.words import plural
 
 
 def senders(vault: Vault, import_id: int | None = None) -> list[tuple[str, int]]:
@@ -52,3 +54,35 @@ def closest_sender(name: str, names: list[str]) -> str | None:
         return folded[near[0]]
     starts = [candidate for candidate in names if candidate.casefold().startswith(wanted)]
     return starts[0] if starts else None
+
+
+class UnknownSender(TwinError):
+    """A name given as the user's (``--me``, ``twin me``) that no stored sender goes by."""
+
+    def __init__(self, name: str, found: list[tuple[str, int]], where: str = "") -> None:
+        self.name = name
+        self.found = found
+        """The senders to choose from, with their message counts, most active first."""
+        self.suggestion = closest_sender(name, [who for who, _ in found])
+        listed = ", ".join(f"{who} ({plural(n, 'message')})" for who, n in found[:10])
+        more = f" and {plural(len(found) - 10, 'more sender')}" if len(found) > 10 else ""
+        hint = f" Did you mean {self.suggestion!r}?" if self.suggestion else ""
+        super().__init__(
+            f"{where}no sender is named {name!r}. Senders found: {listed}{more}.{hint} "
+            f"Give one of these names, or add --force to keep {name!r} for later imports"
+        )
+
+
+def check_me(vault: Vault, name: str, where: str = "", import_id: int | None = None) -> None:
+    """Refuse `name` as the user's when the vault has senders and none goes by that name.
+
+    The senders listed are those of `import_id` when given (what the person is looking at),
+    else all; the name may be any stored sender's, of this import or an earlier one. A vault
+    with no senders yet takes any name: there is nothing to check it against.
+    """
+    name = name.strip()
+    if name in sender_names(vault):
+        return
+    found = (senders(vault, import_id) if import_id is not None else []) or senders(vault)
+    if found:
+        raise UnknownSender(name, found, where)
