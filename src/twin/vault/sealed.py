@@ -74,9 +74,13 @@ class SealedWriter(io.RawIOBase):
 
     def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
         self._buffer += data
-        while len(self._buffer) > CHUNK:
-            self._emit(bytes(self._buffer[:CHUNK]), last=False)
-            del self._buffer[:CHUNK]
+        if len(self._buffer) > CHUNK:
+            view, start = memoryview(self._buffer), 0
+            while len(self._buffer) - start > CHUNK:  # keep one chunk back: it may be the last
+                self._emit(bytes(view[start : start + CHUNK]), last=False)
+                start += CHUNK
+            view.release()
+            del self._buffer[:start]  # one move per write, not one per chunk
         return len(data)
 
     def _emit(self, chunk: bytes, last: bool) -> None:
@@ -262,3 +266,36 @@ def open_sealed_text(path: Path, vault_key: bytes, label: str | None) -> Iterato
             io.BufferedReader(reader, CHUNK), encoding="utf-8", newline="\n"
         ) as text:
             yield text
+
+
+def memory_views_work() -> bool:
+    """Whether `opened_in_memory` works here (Linux: ``memfd_create`` and ``/proc``)."""
+    return hasattr(os, "memfd_create") and Path(f"/proc/{os.getpid()}/fd").is_dir()
+
+
+@contextmanager
+def opened_in_memory(path: Path, vault_key: bytes, label: str, name: str) -> Iterator[Path]:
+    """A path under which the plaintext of sealed file `path` can be read, held in memory only.
+
+    For code that reads files by path (importers): the plaintext goes into an anonymous
+    in-memory file (``memfd_create``), never onto a disk, and the path yielded is a link
+    named `name` (so a reader sees the original file name) in a fresh owner-only folder beside
+    `path`. Both are gone when the block ends, or with the process if it is killed. A reader
+    that resolves the link to its target's name (rather than opening it) does not find it.
+    """
+    import tempfile
+
+    fd = os.memfd_create(f"twin-{Path(name).name}", os.MFD_CLOEXEC)
+    folder = Path(tempfile.mkdtemp(prefix=".open-", dir=path.parent))
+    try:
+        with os.fdopen(os.dup(fd), "wb") as plain, path.open("rb") as stream:
+            for chunk in open_chunks(stream, vault_key, label, str(path)):
+                plain.write(chunk)
+        link = folder / Path(name).name
+        link.symlink_to(f"/proc/{os.getpid()}/fd/{fd}")
+        yield link
+    finally:
+        os.close(fd)
+        for child in folder.iterdir():
+            child.unlink()
+        folder.rmdir()

@@ -6,7 +6,8 @@ import os
 import re
 import secrets
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,12 +19,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from twin.errors import TwinError
 from twin.hub.deps import HubDep, VaultDep, render
 from twin.hub.jobs import JobContext, list_jobs
-from twin.hub.state import Hub
+from twin.hub.state import Hub, Locked
 from twin.importers.base import ParseOptions
 from twin.records import Kind
 from twin.vault.collect import import_file, preview
 from twin.vault.people import my_names
 from twin.vault.rules import RuleSet, add_rule
+from twin.vault.sealed import SUFFIX, SealedWriter, memory_views_work, opened_in_memory
 
 router = APIRouter()
 CHUNK = 1024 * 1024
@@ -66,17 +68,25 @@ def sources_page(request: Request, hub: HubDep, vault: VaultDep) -> HTMLResponse
 async def _write_staged(hub: Hub, name: str, chunks: AsyncIterator[bytes]) -> tuple[str, int]:
     """Stream an upload into the staging folder; the one place an upload is written to disk.
 
-    Returns the staging id and the size. A file over the size limit is removed and refused.
+    It is written sealed, chunk by chunk, with a key derived from the vault key (where the
+    system can read it back in memory only: `opened_in_memory`). Returns the staging id and the
+    size. A file over the size limit is removed and refused.
     """
+    if hub.key is None:
+        raise Locked("the hub is locked: unlock it with your vault passphrase")
     sid, target = _stage(hub, name)
+    if memory_views_work():  # else kept owner-only but plain, as importers read it by path
+        target = target.with_name(target.name + SUFFIX)
     size = 0
     try:
         with open(target, "wb", opener=lambda p, f: os.open(p, f, 0o600)) as out:
+            sealed = SealedWriter(out, hub.key, _label(target)) if target.suffix == SUFFIX else out
             async for chunk in chunks:
                 size += len(chunk)
                 if size > hub.settings.max_upload_mb * CHUNK:
                     raise TwinError(f"{name}: larger than {hub.settings.max_upload_mb} MB")
-                out.write(chunk)
+                sealed.write(chunk)
+            sealed.close()
     except BaseException:
         target.unlink(missing_ok=True)
         target.parent.rmdir()
@@ -131,6 +141,23 @@ def _staged(hub: Hub, sid: str) -> Path:
     return hub.staged[sid][0]
 
 
+def _label(staged: Path) -> str:
+    return f"hub/staging/{staged.parent.name}/{staged.name.removesuffix(SUFFIX)}"
+
+
+@contextmanager
+def _readable(staged: Path, key: bytes | None) -> Iterator[Path]:
+    """An upload as importers read it: a sealed one opened in memory; a path as it is."""
+    if not staged.name.endswith(SUFFIX):
+        yield staged
+        return
+    if key is None:
+        raise Locked("the hub is locked: unlock it with your vault passphrase")
+    name = staged.name.removesuffix(SUFFIX)
+    with opened_in_memory(staged, key, _label(staged), name) as plain:
+        yield plain
+
+
 @router.get("/sources/preview/{sid}", response_class=HTMLResponse)
 def preview_page(request: Request, hub: HubDep, vault: VaultDep, sid: str) -> HTMLResponse:
     """What the file holds, per conversation and person, before anything is stored."""
@@ -138,7 +165,9 @@ def preview_page(request: Request, hub: HubDep, vault: VaultDep, sid: str) -> HT
     conversations: dict[str, ConversationPreview] = {}
     people: Counter[str] = Counter()
     source = ""
-    for message in preview(path, None, ParseOptions()):
+    with _readable(path, hub.key) as readable:
+        messages = list(preview(readable, None, ParseOptions()))
+    for message in messages:
         source = message.source
         found = conversations.setdefault(
             message.conversation, ConversationPreview(message.conversation)
@@ -157,7 +186,7 @@ def preview_page(request: Request, hub: HubDep, vault: VaultDep, sid: str) -> HT
         "preview.html",
         title="Preview",
         sid=sid,
-        file=path.name,
+        file=path.name.removesuffix(SUFFIX),
         source=source,
         conversations=list(conversations.values()),
         people=people.most_common(),
@@ -194,7 +223,8 @@ async def keep(request: Request, hub: HubDep, sid: str) -> Response:
                 job.check()
                 job.report(messages_read=seen)
 
-            summary = import_file(vault, path, rules=rules, me=me, progress=progress)
+            with _readable(path, vault.key) as readable:
+                summary = import_file(vault, readable, rules=rules, me=me, progress=progress)
         finally:
             if hub.staged.get(sid) is None and path.parent.parent == hub.staging:
                 path.unlink(missing_ok=True)
@@ -208,7 +238,8 @@ async def keep(request: Request, hub: HubDep, sid: str) -> Response:
             f"{summary.skipped} left out by your choices)."
         )
 
-    job_id = hub.jobs.start("import", {"file": path.name, "left_out": left_out}, work)
+    shown_name = path.name.removesuffix(SUFFIX)
+    job_id = hub.jobs.start("import", {"file": shown_name, "left_out": left_out}, work)
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
