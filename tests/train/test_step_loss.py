@@ -169,3 +169,27 @@ def test_chunked_loss_and_its_gradient_equal_plain_cross_entropy(
     close = 1e-2 if dtype == torch.bfloat16 else 1e-5
     torch.testing.assert_close(got, expected, rtol=close, atol=close)
     torch.testing.assert_close(got_grad, hidden.grad, rtol=close, atol=close)
+
+
+def test_memory_estimate_follows_what_a_step_keeps() -> None:
+    """Fewer adapted layers and bfloat16 weights each need less; loading can be the peak."""
+    from types import SimpleNamespace
+
+    from twin.train.estimate import memory_bytes
+
+    model = SimpleNamespace(
+        hidden_size=576,
+        num_hidden_layers=30,
+        intermediate_size=1536,
+        num_attention_heads=9,
+        vocab_size=49152,
+        dtype="float32",
+    )
+    parameters = 134_515_008
+    cpu = TrainConfig(seq_len=192, top_layers=10, dtype="float32")
+    top10 = memory_bytes(model, parameters, cpu)
+    assert memory_bytes(model, parameters, cpu.override(top_layers=30)) > top10
+    assert memory_bytes(model, parameters, cpu.override(dtype="bfloat16")) < top10
+    tiny_batch = cpu.override(batch_size=1, seq_len=8, dtype="bfloat16")
+    # Loading a float32 file into bfloat16 holds both for a moment: 6 bytes a weight.
+    assert memory_bytes(model, parameters, tiny_batch) >= 6 * parameters

@@ -8,6 +8,7 @@ from typing import Any
 
 from twin.errors import TwinError
 from twin.models.speed import training_seconds
+from twin.train.loop import LOSS_CHUNK
 from twin.train.presets import TrainConfig
 
 GIB = 1 << 30
@@ -73,26 +74,56 @@ def measured_flops(device: str) -> float:
     return 2 * size**3 * repeats / max(time.perf_counter() - started, 1e-9)
 
 
+RUNTIME_BYTES = int(0.45 * GIB)
+"""Python with PyTorch, Transformers, PEFT and a tokenizer loaded, before any weights."""
+LORA_INPUT_COPIES = 2
+"""Float32 copies of its input each adapted projection keeps (the cast, and dropout's output)."""
+
+
+def _width(dtype: str) -> int:
+    return 2 if dtype in ("bfloat16", "float16") else 4
+
+
+def memory_bytes(model_config: Any, parameters: int, config: TrainConfig) -> int:
+    """Peak resident memory of a run: the larger of loading the base and taking a step.
+
+    Loading reads the weights file while the model is built, so for a moment both are resident.
+    A step holds the weights, and for each adapted layer only (the layers below keep nothing
+    for the backward pass) the activations of every token of the batch: the block's own in the
+    base's number format, and the float32 inputs of the LoRA projections. The vocabulary
+    projection holds one chunk of logits at a time (`loop.LOSS_CHUNK`).
+    """
+    hidden = int(getattr(model_config, "hidden_size", 1024))
+    layers = int(getattr(model_config, "num_hidden_layers", 24))
+    inner = int(getattr(model_config, "intermediate_size", 4 * hidden))
+    heads = int(getattr(model_config, "num_attention_heads", 16))
+    vocab = int(getattr(model_config, "vocab_size", 32000))
+    width = _width(config.dtype)
+    weights = int(parameters * (0.6 if config.load_in_4bit else width))
+    file_width = _width(str(getattr(model_config, "dtype", None) or "float32").split(".")[-1])
+    loading = weights + parameters * file_width
+    adapted = min(config.top_layers or layers, layers)
+    row_tokens = config.batch_size * config.seq_len
+    per_token_layer = (12 * hidden + 5 * inner) * width
+    per_token_layer += len(config.target_modules) * LORA_INPUT_COPIES * hidden * 4
+    attention = config.batch_size * heads * config.seq_len**2 * width
+    activations = adapted * (row_tokens * per_token_layer + attention)
+    logits = LOSS_CHUNK * vocab * (width + 8)
+    step = weights + activations + logits
+    return RUNTIME_BYTES + max(loading, step)
+
+
 def estimate(
     model_config: Any, parameters: int, config: TrainConfig, tokens: int, steps: int
 ) -> Estimate:
     """Estimated time and peak memory to train `steps` steps over `tokens` tokens in all.
 
     Compute: `twin.models.speed`, at the matrix speed measured on the device now.
-    Memory: the weights, and per token of a batch the activations each layer keeps for the
-    backward pass.
+    Memory: `memory_bytes`.
     """
     hidden = int(getattr(model_config, "hidden_size", 1024))
     layers = int(getattr(model_config, "num_hidden_layers", 24))
-    inner = int(getattr(model_config, "intermediate_size", 4 * hidden))
-    heads = int(getattr(model_config, "num_attention_heads", 16))
-    width = 2 if config.dtype in ("bfloat16", "float16") else 4
-    weight_bytes = parameters * (0.6 if config.load_in_4bit else width)
-    row_tokens = config.batch_size * config.seq_len
-    per_token_layer = (12 * hidden + 4 * inner) * width
-    attention = config.batch_size * heads * config.seq_len**2 * 4 * 2
-    activations = row_tokens * layers * per_token_layer + layers * attention
-    memory = int((weight_bytes + activations) * 1.3 + 0.3 * GIB)
+    memory = memory_bytes(model_config, parameters, config)
     vocab = int(getattr(model_config, "vocab_size", 0))
     body = max(parameters - vocab * hidden, parameters // 2)
     adapted = min(config.top_layers or layers, layers) / layers
