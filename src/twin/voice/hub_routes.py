@@ -8,6 +8,7 @@ speech is made here and streamed from the hub; the page fetches nothing from any
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -38,8 +39,15 @@ CHUNK = 1024 * 1024
 router = APIRouter()
 
 
-def _whisper(hub: Hub) -> str | None:
-    return settings(hub.home).get("whisper_model") or None
+def _keep(
+    hub: Hub, vault: Vault, data: bytes, name: str, private: bool,
+    provenance: Callable[[], int] | None = None,
+) -> VoiceEntry:  # fmt: skip
+    """Transcribe and keep, off the event loop (the models may load on first use)."""
+    return transcribe_upload(
+        vault, data, name, private, embedder=hub.embedder(),
+        model=settings(hub.home).get("whisper_model") or None, provenance=provenance,
+    )  # fmt: skip
 
 
 async def _read_upload(upload: UploadFile) -> bytes:
@@ -66,10 +74,9 @@ async def record_entry(
     fetched = request.headers.get("x-requested-with") == "fetch"
     try:
         data = await _read_upload(audio)
-        entry: VoiceEntry = await run_in_threadpool(
-            transcribe_upload, vault, data, audio.filename or "recording", private,
-            embedder=hub.embedder(), model=_whisper(hub),
-        )  # fmt: skip
+        entry = await run_in_threadpool(
+            _keep, hub, vault, data, audio.filename or "recording", private
+        )
     except TwinError as error:
         if fetched:  # the recorder shows the one line; a plain form gets the error page
             return JSONResponse({"detail": str(error)}, status_code=400)
@@ -120,10 +127,7 @@ async def push_recording(
         count_pushed(vault, import_id, 1)
         return import_id
 
-    entry: VoiceEntry = await run_in_threadpool(
-        transcribe_upload, vault, b"".join(chunks), name, private,
-        embedder=hub.embedder(), model=_whisper(hub), provenance=provenance,
-    )  # fmt: skip
+    entry = await run_in_threadpool(_keep, hub, vault, b"".join(chunks), name, private, provenance)
     return _described(entry, private)
 
 
