@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from twin.hub import activity
 from twin.hub.deps import DeviceDep, HubDep, VaultDep
@@ -22,9 +22,13 @@ from twin.records import Kind, Message
 from twin.vault.pushed import collect_messages
 
 router = APIRouter(prefix="/api/push", tags=["push"])
+DOCUMENTED = ConfigDict(use_attribute_docstrings=True)
+"""The docstring under each field becomes its description at ``/docs``."""
 
 
 class MessageIn(BaseModel):
+    model_config = DOCUMENTED
+
     conversation: str = Field(min_length=1, max_length=300)
     """The chat's title: the contact's or the group's name."""
     sender: str | None = Field(default=None, max_length=300)
@@ -45,6 +49,8 @@ class MessageIn(BaseModel):
 
 
 class MessagesIn(BaseModel):
+    model_config = DOCUMENTED
+
     source: str = Field(default="push", pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
     """What app the messages come from (``sms``, ``signal``…); the same name as its importer
     lets a push and an import of the same chat meet without duplicates."""
@@ -54,6 +60,8 @@ class MessagesIn(BaseModel):
 
 
 class JournalIn(BaseModel):
+    model_config = DOCUMENTED
+
     text: str = Field(min_length=1, max_length=100_000)
     private: bool = False
     written_at: datetime | None = None
@@ -61,12 +69,16 @@ class JournalIn(BaseModel):
 
 
 class NoteIn(BaseModel):
+    model_config = DOCUMENTED
+
     title: str = Field(min_length=1, max_length=300)
     text: str = Field(min_length=1, max_length=1_000_000)
     private: bool = False
 
 
 class ActivityIn(BaseModel):
+    model_config = DOCUMENTED
+
     bucket: str = Field(min_length=1, max_length=200)
     events: list[dict[str, Any]]
 
