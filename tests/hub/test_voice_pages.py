@@ -64,7 +64,7 @@ def test_the_journal_page_offers_recording_and_a_plain_upload(
 
 
 def test_an_uploaded_webm_clip_becomes_a_journal_entry_of_its_words(
-    unlocked: tuple[TestClient, str], hub: Hub, tmp_path: Path
+    unlocked: tuple[TestClient, str], hub: Hub, tmp_path: Path, twin: Callable[..., Result]
 ) -> None:
     client, csrf = unlocked
     clip = _clip(tmp_path, SENTENCES[2], "webm")
@@ -82,6 +82,8 @@ def test_an_uploaded_webm_clip_becomes_a_journal_entry_of_its_words(
     assert entry["audio"] is None  # only the text is kept
     assert str(entry["text"]) in response.text
     assert "milk" in client.get("/journal/entries").text
+    recalled = twin("recall", "what to buy on the way home", "--json").output
+    assert "bread and milk" in recalled  # the twin can draw on it
 
 
 def test_the_recorder_gets_the_ogg_entry_back_as_json(
