@@ -171,3 +171,56 @@ def test_a_killed_checkpoint_write_leaves_a_whole_checkpoint(tmp_path: Path) -> 
         assert data == unit * 200_000
     leftovers = [p.name for p in tmp_path.iterdir() if p.name != path.name]
     assert all(name.endswith(".tmp") for name in leftovers)
+
+
+def test_killed_training_resumes_from_a_whole_checkpoint(
+    twin: Twin, filled: Home, tiny_model: Path
+) -> None:
+    """A real `twin train` of the tiny model, SIGKILLed a few times mid-run, then resumed.
+
+    After every kill the vault checks clean, the run is "stopped" with a sealed checkpoint that
+    opens, at a step no earlier than the last kill's, and any sealed adapter opens; the last
+    `--resume` finishes the run at its full step count.
+    """
+    from twin.train.adapter_files import read_adapter
+    from twin.train.loop import load_checkpoint
+    from twin.train.runs import list_runs
+    from twin.vault.key import Secret
+    from twin.vault.vault import Vault
+
+    steps = 24
+    args = ["--base", str(tiny_model), "--threads", "1", "--seq-len", "64", "--batch-size", "1"]
+    args += ["--max-steps", str(steps), "--epochs", "50", "--patience", "50", "--save-every", "1"]
+    with Vault.open(filled, Secret(passphrase="test passphrase")) as vault:
+        sealer = vault.sealer
+    rng = random.Random(7)
+    reached = 0
+    for kill in range(3):
+        command = ["train", "--dataset", "mine", *args] if kill == 0 else ["train", "--resume"]
+        process = start(filled, *command)
+        deadline = time.monotonic() + 120
+        while not any(
+            run.sealed_checkpoint.is_file() and run.step > reached for run in list_runs(filled)
+        ):  # a step taken past the last kill: the process is in the middle of training
+            assert process.poll() is None, "training ended before it could be killed"
+            assert time.monotonic() < deadline, "no checkpoint within 120 s"
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0, 0.5))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        (run,) = list_runs(filled)
+        assert run.status == "stopped" and run.step < steps
+        checkpoint = load_checkpoint(run, sealer)  # whole: it opens and says where it stood
+        # run.json is written just after each checkpoint: a kill between leaves it one behind
+        at = checkpoint["step"]
+        assert reached <= at and run.step in (at - 1, at)
+        reached = at
+        if run.sealed_adapter.is_file():
+            read_adapter(run, sealer)
+        assert not (run.folder / "adapter").exists() and not run.checkpoint.exists()
+        assert "All is well" in twin("check").output
+    assert start(filled, "train", "--resume").wait(timeout=300) == 0
+    (run,) = list_runs(filled)
+    assert run.status == "completed" and run.step == steps
+    assert read_adapter(run, sealer).weights and not run.sealed_checkpoint.exists()
+    assert "All is well" in twin("check").output
