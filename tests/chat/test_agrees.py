@@ -23,3 +23,9 @@ def test_a_who_answer_agrees_by_the_name_and_a_line_without_specifics_always() -
     line = "Maya, my sister, 2 years older."
     assert agrees("my sister is Maya", line, "who is my sister?")
     assert agrees("anything at all", "sourdough, slow and sour.", "what is my bread like?")
+
+
+def test_a_who_answer_needs_the_whole_name() -> None:
+    question = 'Who in my notes on Running Club is described as "started it"?'
+    assert not agrees("Small group Inês started in August.", "Inês Costa: started it.", question)
+    assert agrees("that's Inês Costa!", "Inês Costa: started it.", question)

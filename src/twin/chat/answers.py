@@ -74,7 +74,8 @@ _PLACE = re.compile(r"\b(?:in|at|to|from|near|on)\s+(?:the\s+)?[A-Z][\w'-]+")
 _NAME = re.compile(r"\b[A-Z][a-zà-ÿ'-]+")
 _NUMBER = re.compile(r"\d")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
-_OTHERS = frozenset(["his", "her", "their", "its"])
+_OTHERS = frozenset(["his", "her", "their", "its", "a", "an", "the", "of"])
+"""Words before a relative that make them someone else's, or no one's in particular."""
 _NAME_QUESTION = re.compile(r"\b(?:name|called)\b", re.I)
 _FROM_NOTES = re.compile(r"\b(?:my|your)\s+(?:notes?|journal)\b", re.I)
 """A question that says it is about the notes is a fact question, whatever its form."""
@@ -88,6 +89,8 @@ META_WORDS = frozenset(
     }
 )
 """Words about asking, not about what is asked: no line needs to hold them."""
+_QUOTED = re.compile(r"[\"“]([^\"”_]{2,}?)[\"”]")
+"""Words a question quotes ("described as "started it""): the line that holds them answers."""
 _ABOUT = re.compile(r"\babout\s+(.+?)\s*\??\s*$", re.I)
 _TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
 
@@ -135,7 +138,8 @@ def own_relatives_asked(question: str) -> set[str]:
     """The person's own relatives a question asks about: all it names but someone else's.
 
     In `twin ask` "my brother" is the person's; in a chat "your brother" is. "Bernardo's
-    brother" and "her brother" are not.
+    brother", "her brother" and "a brother" are not. In the person's own notes a relative no
+    one else's ("Mãe's birthday: 18 October") is theirs too, so lines are read the same way.
     """
     found = words(question)
     return {
@@ -277,21 +281,25 @@ def find_answer(
     needed = max(1, math.ceil(COVERAGE * len(wanted)))
     relatives = own_relatives_asked(question)
     question_words = set(words(question))
-    candidates: list[tuple[str, set[str], set[str], str]] = []
+    candidates: list[tuple[str, set[str], set[str], str, str]] = []
     if persona is not None:
         own = {relative(w) for fact in persona.facts for w in words(fact) if w in RELATIVES}
         for fact in persona.facts:
-            candidates.append((clean(fact), set(), own, "persona"))
+            candidates.append((clean(fact), set(), own, "persona", ""))
     for passage in passages:
         if passage.private:
             continue
         context = content_words(f"{passage.title} {passage.heading}")
         label = f"{passage.source}, {passage.date[:10]}"
         for line in _lines(passage.text):
-            candidates.append((line, context, relatives_claimed(line), label))
+            own = relatives_claimed(line) | own_relatives_asked(line)
+            candidates.append((line, context, own, label, passage.title))
     subject = asked_subject(question)
+    note = _TRAILING_NOTE.search(question.strip().rstrip("?").strip() + " ")
+    named_note = note.group(0).strip(" ()").casefold() if note else ""
+    quoted = [q.casefold() for q in _QUOTED.findall(question) if len(q.split()) <= 6]
     best: tuple[int, Answer] | None = None
-    for line, context, own, label in candidates:
+    for line, context, own, label, title in candidates:
         line_words = content_words(line)
         if not line_words or not relatives <= own or line.casefold().startswith("see "):
             continue  # "See Half marathon plan.": a pointer, not an answer
@@ -303,6 +311,12 @@ def find_answer(
         score = in_line + covered + 2 * strength
         if subject and line.casefold().startswith(subject):
             score += 10  # "A1.2 test: 92%" is the line about "A1.2 test"
+            if line[len(subject) : len(subject) + 1] in {":", ","}:
+                score += 2  # and "A1.2 test: 92%" says what it is, as a note's entry does
+        if named_note and title.casefold() == named_note:
+            score += 5  # "… (About me)?": the question names the note
+        if any(quote in line.casefold() for quote in quoted):
+            score += 10  # described as "started it": the line that says so
         if best is None or score > best[0]:
             best = (score, Answer(line, label))
     return best[1] if best else None
@@ -322,14 +336,43 @@ def key_items(line: str, question: str) -> set[str]:
     return found - asked
 
 
+def core_items(line: str, question: str) -> set[str]:
+    """What the line answers with, in full, for the kind of question: the leading name for
+    *who* ("Inês Costa"), the first date or time for *when*, the first number for *how many*;
+    any `key_items` otherwise (None of them needed when the line has none)."""
+    kind = question_kind(question)
+    asked = set(words(question)) | set(_KEY_NUMBER.findall(question))
+    if kind == "who":
+        lead = _LEAD_NAME.match(line)
+        if lead:
+            return set(words(lead.group(0))) - asked
+    if kind == "when":
+        date = _DAY_AND_MONTH.search(line) or _TIME.search(line)
+        if date:
+            return {w[:3] if w in MONTHS else w for w in words(date.group(0))} - asked
+    if kind == "number":
+        number = _KEY_NUMBER.search(line)
+        if number and number.group(0) not in asked:
+            return {number.group(0)}
+    return set()
+
+
+_LEAD_NAME = re.compile(r"^[A-ZÀ-ÖØ-Þ][\w'-]+(?:\s+[A-ZÀ-ÖØ-Þ][\w'-]+)*")
+
+
 def agrees(reply: str, answer: str, question: str) -> bool:
-    """Whether a reply says what the answering line says: it names one of the line's own
-    numbers, months or names, or the line commits to none. "Under 2:00" does not agree with
-    "C (secret): 1:55."; "the concert is on 13 Dec" agrees with "13 December, parish hall"."""
+    """Whether a reply says what the answering line says: all of its `core_items` when the
+    question's kind has them, else one of its own numbers, months or names (or the line
+    commits to none). "Under 2:00" does not agree with "C (secret): 1:55."; "Inês" does not
+    answer "who started it?" as the line "Inês Costa: started it." does; "the concert is on
+    13 Dec" agrees with "13 December, parish hall"."""
+    said = set(_KEY_NUMBER.findall(reply)) | set(words(reply))
+    said |= {w[:3] for w in said if w in MONTHS}
+    core = core_items(answer, question)
+    if core:
+        return core <= said
     wanted = key_items(answer, question)
     if not wanted:
         return True
-    said = set(_KEY_NUMBER.findall(reply)) | set(words(reply))
-    said |= {w[:3] for w in said if w in MONTHS}
     wanted |= {w[:3] for w in wanted if w in MONTHS}
     return bool(wanted & said)
