@@ -9,9 +9,15 @@ the paper's follow-ups, tokens the context-aware pass itself finds implausible (
 under `PLAUSIBILITY` times that of its likeliest token) are ruled out first, which keeps the
 contrast from promoting tokens neither pass wants. It costs a second forward pass per token.
 
-Transformers runs the model by default. Where llama-cpp-python is installed and the model or
-run has a GGUF export, llama.cpp runs it instead, which is faster on a CPU; that path is small
-and untested here (llama-cpp-python is not installed on the machines twin is developed on).
+A Transformers model speaks through twin's own decoding loop (`twin.chat.decode`: the same
+processors and draw as `model.generate`, without its per-call overhead); a plain Llama on the
+CPU, the default model and every twin made from it, computes each step through a lean forward
+pass of the same arithmetic (`twin.models.runner`), any other model through its own forward.
+``TWIN_DECODE=generate`` makes replies come from `model.generate` itself, the plain path.
+
+Where llama-cpp-python is installed and the model or run has a GGUF export, llama.cpp runs it
+instead; that path is small and untested here (llama-cpp-python is not installed on the
+machines twin is developed on, and has no prebuilt wheel in the registries).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from twin.chat.decode import CachedForward, Forward, TextPieces, decode, stop_tokens
 from twin.errors import TwinError
 from twin.home import Home
 from twin.records import ChatTurn
@@ -32,6 +39,9 @@ from twin.vault.sealed import Sealer
 
 MODEL_ENV = "TWIN_MODEL"
 """A local model folder (or GGUF file) to speak through instead of the trained twin."""
+DECODE_ENV = "TWIN_DECODE"
+"""``generate`` speaks through Transformers' `model.generate` (the plain path, slower); else
+twin's own loop."""
 
 
 @dataclass(frozen=True)
@@ -121,13 +131,16 @@ class Engine(Protocol):
 class TransformersEngine:
     """A Hugging Face causal language model with a chat template."""
 
-    def __init__(self, model: Any, tokenizer: Any, name: str) -> None:
+    def __init__(self, model: Any, tokenizer: Any, name: str, *, fast: bool | None = None) -> None:
         if not getattr(tokenizer, "chat_template", None):
             raise TwinError(f"{name}: the model's tokenizer has no chat template")
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.name = name
+        self.fast = os.environ.get(DECODE_ENV, "") != "generate" if fast is None else fast
+        """Whether replies come from twin's own decoding loop rather than `model.generate`."""
         self._lock = threading.Lock()
+        self._forward: Forward | None = None
 
     def _prompt(self, messages: Sequence[ChatTurn]) -> Any:
         encoded = self.tokenizer.apply_chat_template(
@@ -140,6 +153,37 @@ class TransformersEngine:
             encoded = {key: value[:, -room:] for key, value in encoded.items()}
         return {key: value.to(self.model.device) for key, value in encoded.items()}
 
+    def _room(self, inputs: dict[str, Any], settings: GenerationSettings) -> int:
+        """How many tokens the reply may take: the setting, within the model's context."""
+        limit = getattr(self.model.config, "max_position_embeddings", None)
+        room = settings.max_new_tokens
+        if limit:
+            room = max(1, min(room, limit - int(inputs["input_ids"].shape[1])))
+        return room
+
+    def _aware(
+        self, inputs: dict[str, Any], settings: GenerationSettings, plain: Sequence[ChatTurn] | None
+    ) -> ContextAwareDecoding | None:
+        if plain is None or settings.context_weight <= 0:
+            return None
+        return ContextAwareDecoding(
+            self.model,
+            self._prompt(plain)["input_ids"],
+            int(inputs["input_ids"].shape[1]),
+            settings.context_weight,
+        )
+
+    def forward_pass(self) -> Forward:
+        """What computes each step of the fast path: the lean runner for a plain Llama on the
+        CPU, else the model itself with its cache."""
+        if self._forward is None:
+            from twin.models.runner import LlamaRunner, supports
+
+            self._forward = LlamaRunner(self.model) if supports(self.model) else None
+            if self._forward is None:
+                self._forward = CachedForward(self.model)
+        return self._forward
+
     def stream(
         self,
         messages: Sequence[ChatTurn],
@@ -147,6 +191,46 @@ class TransformersEngine:
         *,
         plain: Sequence[ChatTurn] | None = None,
     ) -> Iterator[str]:
+        if self.fast:
+            return self._stream_fast(messages, settings, plain)
+        return self._stream_generate(messages, settings, plain)
+
+    def _stream_fast(
+        self,
+        messages: Sequence[ChatTurn],
+        settings: GenerationSettings,
+        plain: Sequence[ChatTurn] | None,
+    ) -> Iterator[str]:
+        """The reply through twin's own loop, in this thread."""
+        import torch
+
+        with self._lock:  # one generation at a time per loaded model
+            inputs = self._prompt(messages)
+            aware = self._aware(inputs, settings, plain)
+            if settings.seed is not None:
+                torch.manual_seed(settings.seed)
+            pieces = TextPieces(self.tokenizer)
+            tokens = decode(
+                self.forward_pass(),
+                inputs["input_ids"],
+                max_new_tokens=self._room(inputs, settings),
+                temperature=settings.temperature,
+                top_p=settings.top_p,
+                repetition_penalty=settings.repetition_penalty,
+                stop=stop_tokens(self.model, self.tokenizer),
+                extra=[aware] if aware is not None else [],
+            )
+            for token in tokens:
+                yield from pieces.add(token)
+            yield from pieces.end()
+
+    def _stream_generate(
+        self,
+        messages: Sequence[ChatTurn],
+        settings: GenerationSettings,
+        plain: Sequence[ChatTurn] | None,
+    ) -> Iterator[str]:
+        """The reply through `model.generate`, the plain path, on a worker thread."""
         import torch
         from transformers import (
             LogitsProcessorList,
@@ -163,10 +247,7 @@ class TransformersEngine:
 
         with self._lock:  # one generation at a time per loaded model
             inputs = self._prompt(messages)
-            limit = getattr(self.model.config, "max_position_embeddings", None)
-            room = settings.max_new_tokens
-            if limit:
-                room = max(1, min(room, limit - int(inputs["input_ids"].shape[1])))
+            room = self._room(inputs, settings)
             streamer = TextIteratorStreamer(
                 self.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=600
             )
@@ -183,14 +264,8 @@ class TransformersEngine:
                 options.update(temperature=settings.temperature, top_p=settings.top_p)
             if settings.repetition_penalty != 1.0:
                 options["repetition_penalty"] = settings.repetition_penalty
-            if plain is not None and settings.context_weight > 0:
-                plain_ids = self._prompt(plain)["input_ids"]
-                aware = ContextAwareDecoding(
-                    self.model,
-                    plain_ids,
-                    int(inputs["input_ids"].shape[1]),
-                    settings.context_weight,
-                )
+            aware = self._aware(inputs, settings, plain)
+            if aware is not None:
                 options["logits_processor"] = LogitsProcessorList([aware])
             if settings.seed is not None:
                 torch.manual_seed(settings.seed)
