@@ -1,27 +1,29 @@
-"""How fast the twin recalls, how fast the index is built, and how fast `twin ask` speaks.
+"""How fast and how right the twin recalls, how fast the index is built, how fast `twin ask` speaks.
 
-    python bench/recall.py [--sizes 10000 100000 1000000] [--queries 30] [--skip-model]
+    python bench/recall.py [--sizes 10000 100000 1000000] [--queries 40] [--skip-model]
 
-For each size, a fresh encrypted vault is filled with that many synthetic passages (Zipf-
-distributed words from a 5,000-word vocabulary, 30 words each) and **random unit vectors**
-instead of embeddings: embedding a million texts on two cores would take hours and says
-nothing about search speed. Reported per size:
-  - index build rate (passages/s) into chunks + FTS5 + sqlite-vec, to check it stays linear;
-  - recall latency p50/p95 of `twin.memory.recall.recall` (hybrid vector + keyword search,
-    fused), with the query's embedding given, and the search mode (exact or one-bit scan +
-    exact re-ranking above 50,000 passages); target p50 under 50 ms at 1M passages;
-  - for sizes above the exact limit, how many of the exact top 5 the fast path finds (on
-    random vectors, the hardest case for the one-bit scan).
-Then, once, with the real all-MiniLM-L6-v2: the embedding-inclusive index build rate and the
-query-embedding latency; and first-token latency and tokens/s of `twin ask` with the default
-model (skipped, saying why, when it is not available).
+Passages are real: varied sentences of the kinds a vault holds (messages, notes, journal
+entries) with their all-MiniLM-L6-v2 embeddings, made once by `bench/recall_corpus.py` and
+cached under bench/out/ (run it first, under the heavy lock, until it says complete). Queries
+are questions a person asks (`recall_corpus.questions`), embedded by the model as recall does.
+For each size, a fresh encrypted vault is filled with the first passages of the corpus, and
+reported, each latency beside its recall@10 against exact search on the same vectors:
+  - the index build rate (chunks + FTS5 + sqlite-vec + lists), to check it stays linear;
+  - `twin.memory.recall.recall` as a whole (vector + keyword search, fused), query embedding
+    given: p50/p95;
+  - the vector search alone, the path recall takes (`twin.memory.vectors.nearest`: exact up to
+    50,000 passages, lists + sign bits + exact re-rank above) against exact brute force in
+    sqlite-vec, the peer, in the same run: p50/p95 and the ratio;
+then once, with the real model, the query-embedding latency and the embedding-inclusive build
+rate, and first-token latency and tokens/s of `twin ask` with the default model.
+A table, then one JSON line, then the load average the figures were measured under.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import random
 import shutil
 import statistics
 import sys
@@ -35,71 +37,53 @@ import numpy as np
 os.environ.setdefault("TWIN_KDF", "fast")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+sys.path.insert(0, str(Path(__file__).parent))
+
+import recall_corpus
+
 from twin.home import Home
-from twin.memory.embeddings import DIMENSIONS
+from twin.memory import vectors
 from twin.memory.index import store_vectors
-from twin.memory.recall import EXACT_LIMIT, recall
+from twin.memory.recall import recall
 from twin.vault import Secret, Vault
 
 BATCH = 20_000
-VOCABULARY = 5_000
-WORDS_PER_PASSAGE = 30
+TOP = 10
 
 
-def unit_vectors(rng: np.random.Generator, count: int) -> np.ndarray:
-    vectors = rng.standard_normal((count, DIMENSIONS), dtype=np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors
+class GivenQueries:
+    """Hands recall the query embeddings computed beforehand, so latency is the search's."""
 
-
-class RandomQueries:
-    """Hands recall a random unit vector as the query's embedding (the index holds random
-    vectors too); the real model's query latency is measured on its own."""
-
-    def __init__(self, seed: int) -> None:
-        self.rng = np.random.default_rng(seed)
+    def __init__(self, texts: Sequence[str], embedded: np.ndarray) -> None:
+        self.by_text = dict(zip(texts, embedded, strict=True))
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        return unit_vectors(self.rng, len(texts))
+        return np.stack([self.by_text[text] for text in texts])
 
 
-def make_words(rng: random.Random) -> list[str]:
-    syllables = ["ka", "lo", "mi", "ren", "tu", "sa", "vel", "no", "dri", "pa", "ose", "lin"]
-    words: set[str] = set()
-    while len(words) < VOCABULARY:
-        words.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
-    return sorted(words)
-
-
-def fill(vault: Vault, size: int, seed: int = 1) -> float:
-    """Insert `size` synthetic passages; return the seconds it took."""
-    rng = random.Random(seed)
-    vector_rng = np.random.default_rng(seed)
-    vocabulary = make_words(rng)
-    weights = [1 / (rank + 1) for rank in range(VOCABULARY)]
+def fill(vault: Vault, texts: Sequence[str], embedded: np.ndarray) -> float:
+    """Insert the passages with their vectors, one note per ten; return the seconds it took."""
+    size = len(texts)
     started = time.perf_counter()
-    notes = max(1, size // 10)
     with vault.transaction():
         vault.db.executemany(
             "INSERT INTO notes (id, uid, kind, source, location, title, text, created_at, "
             "content_sha256) VALUES (?, ?, 'note', 'markdown', ?, ?, '', '2024-01-01', '')",
-            [(i, f"n{i}", f"note{i}.md", f"Note {i}") for i in range(1, notes + 1)],
+            [(i, f"n{i}", f"note{i}.md", f"Note {i}") for i in range(1, size // 10 + 2)],
         )
-    next_id = 1
-    while next_id <= size:
-        count = min(BATCH, size - next_id + 1)
-        rows = []
-        for i in range(next_id, next_id + count):
-            text = " ".join(rng.choices(vocabulary, weights, k=WORDS_PER_PASSAGE))
-            rows.append((i, "note", (i - 1) // 10 + 1, (i - 1) % 10, f"Note {i}", text, str(i)))
+    for start in range(0, size, BATCH):
+        ids = range(start + 1, min(size, start + BATCH) + 1)
+        rows = [
+            (i, "note", (i - 1) // 10 + 1, (i - 1) % 10, "", texts[i - 1], str(i), "2024-01-01")
+            for i in ids
+        ]
         with vault.transaction():
             vault.db.executemany(
-                "INSERT INTO chunks (id, owner, owner_id, position, heading, text, sha256) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO chunks (id, owner, owner_id, position, heading, text, sha256, date) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
-            store_vectors(vault, range(next_id, next_id + count), unit_vectors(vector_rng, count))
-        next_id += count
+            store_vectors(vault, ids, embedded[start : start + len(ids)])
     return time.perf_counter() - started
 
 
@@ -108,59 +92,85 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def measure_size(size: int, queries: int, folder: Path) -> None:
+def timed(function, queries):  # type: ignore[no-untyped-def]
+    """Milliseconds of each call and what each returned."""
+    latencies, results = [], []
+    for query in queries:
+        started = time.perf_counter()
+        results.append(function(query))
+        latencies.append((time.perf_counter() - started) * 1000)
+    return latencies, results
+
+
+def overlap(found: list[list[int]], exact: list[list[int]]) -> float:
+    """recall@10: the share of the exact top 10 that was found."""
+    shares = [
+        len(set(f[:TOP]) & set(e[:TOP])) / max(1, len(e[:TOP]))
+        for f, e in zip(found, exact, strict=True)
+    ]
+    return sum(shares) / len(shares)
+
+
+def measure_size(
+    size: int, corpus: tuple[list[str], np.ndarray], questions: list[str], asked: np.ndarray,
+    folder: Path,
+) -> dict[str, float]:  # fmt: skip
+    texts, embedded = corpus
     home = Home(folder / f"vault-{size}")
+    figures: dict[str, float] = {"passages": size}
     with Vault.create(home, Secret(passphrase="bench")) as vault:
-        seconds = fill(vault, size)
+        seconds = fill(vault, texts[:size], embedded[:size])
         vault.checkpoint()
-        megabytes = home.vault.stat().st_size / 1024**2
+        figures["build_per_s"] = size / seconds
+        figures["vault_mb"] = home.vault.stat().st_size / 1024**2
+        row = vault.db.execute("SELECT lists FROM vector_list_training").fetchone()
+        figures["lists"] = row[0] if row else 0
+        blobs = [vector.astype(np.float32).tobytes() for vector in asked]
+        embedder = GivenQueries(questions, asked)
+        for question in questions[:3]:  # warm the caches, as a running twin's are
+            recall(vault, embedder, question, 5)
+        exact_ms, exact = timed(lambda q: vectors.exact_nearest(vault, q, TOP), blobs)
+        fast_ms, fast = timed(lambda q: vectors.nearest(vault, q, TOP), blobs)
+        whole_ms, whole = timed(lambda q: recall(vault, embedder, q, TOP), questions)
+        limit, vectors.EXACT_LIMIT = vectors.EXACT_LIMIT, size  # the same recall, all exact
+        whole_exact_ms, whole_exact = timed(lambda q: recall(vault, embedder, q, TOP), questions)
+        vectors.EXACT_LIMIT = limit
+        exact_ids = [[i for i, _ in found] for found in exact]
+        figures |= {
+            "exact_p50_ms": statistics.median(exact_ms),
+            "exact_p95_ms": percentile(exact_ms, 0.95),
+            "vector_p50_ms": statistics.median(fast_ms),
+            "vector_p95_ms": percentile(fast_ms, 0.95),
+            "vector_recall_at_10": overlap([[i for i, _ in f] for f in fast], exact_ids),
+            "recall_p50_ms": statistics.median(whole_ms),
+            "recall_p95_ms": percentile(whole_ms, 0.95),
+            "recall_at_10": overlap(
+                [[p.chunk_id for p in f] for f in whole],
+                [[p.chunk_id for p in f] for f in whole_exact],
+            ),
+            "recall_exact_p50_ms": statistics.median(whole_exact_ms),
+        }
+        mode = "exact" if size <= vectors.EXACT_LIMIT else f"{figures['lists']:.0f} lists"
         print(
-            f"{size:>9,} passages: built in {seconds:7.1f} s = {size / seconds:8,.0f} passages/s, "
-            f"vault {megabytes:,.0f} MB"
+            f"{size:>9,} passages: built in {seconds:6.1f} s = {figures['build_per_s']:7,.0f}/s, "
+            f"vault {figures['vault_mb']:,.0f} MB, vector search: {mode}"
         )
-        rng = random.Random(size)
-        vocabulary = make_words(random.Random(1))
-        embedder = RandomQueries(size)
-        texts = [" ".join(rng.choices(vocabulary[:2000], k=3)) for _ in range(queries + 3)]
-        for text in texts[:3]:  # warm the page cache, as a running twin would be
-            recall(vault, embedder, text, 5)
-        latencies = []
-        for text in texts[3:]:
-            started = time.perf_counter()
-            recall(vault, embedder, text, 5)
-            latencies.append((time.perf_counter() - started) * 1000)
-        mode = "exact" if size <= EXACT_LIMIT else "1-bit scan + exact re-rank"
         print(
-            f"           recall p50 {statistics.median(latencies):6.1f} ms, "
-            f"p95 {percentile(latencies, 0.95):6.1f} ms ({mode}, {queries} queries, 5 results)"
+            f"    recall() hybrid  p50 {figures['recall_p50_ms']:7.1f} ms  p95 "
+            f"{figures['recall_p95_ms']:7.1f} ms  recall@10 {figures['recall_at_10']:.3f} "
+            f"(peer, recall() with exact vectors: p50 {figures['recall_exact_p50_ms']:.1f} ms)"
         )
-        if size > EXACT_LIMIT:
-            agreement(vault, size)
+        print(
+            f"    vector search    p50 {figures['vector_p50_ms']:7.1f} ms  p95 "
+            f"{figures['vector_p95_ms']:7.1f} ms  recall@10 {figures['vector_recall_at_10']:.3f}"
+        )
+        print(
+            f"    exact (peer)     p50 {figures['exact_p50_ms']:7.1f} ms  p95 "
+            f"{figures['exact_p95_ms']:7.1f} ms  recall@10 1.000  -> vector search "
+            f"{figures['exact_p50_ms'] / figures['vector_p50_ms']:.1f}x faster at p50"
+        )
     shutil.rmtree(home.path)
-
-
-def agreement(vault: Vault, size: int, trials: int = 5) -> None:
-    """Share of the exact top 5 (by full cosine) that the fast path returns."""
-    from twin.memory.recall import _nearest
-
-    rng = np.random.default_rng(99)
-    found = 0
-    started = time.perf_counter()
-    for _ in range(trials):
-        query = unit_vectors(rng, 1)[0].tobytes()
-        exact = [
-            i
-            for (i,) in vault.db.execute(
-                "SELECT rowid FROM chunk_vectors WHERE embedding MATCH ? AND k = 5", (query,)
-            )
-        ]
-        fast = {i for i, _ in _nearest(vault, query, 5)}
-        found += len(fast.intersection(exact))
-    exact_ms = (time.perf_counter() - started) * 1000 / trials
-    print(
-        f"           fast path finds {found / (5 * trials):.0%} of the exact top 5 on random "
-        f"vectors (exact search alone: ~{exact_ms:,.0f} ms a query)"
-    )
+    return figures
 
 
 def measure_embedding(folder: Path) -> None:
@@ -181,8 +191,7 @@ def measure_embedding(folder: Path) -> None:
         f"p95 {percentile(latencies, 0.95):.1f} ms"
     )
     home = Home(folder / "vault-embed")
-    rng = random.Random(5)
-    vocabulary = make_words(rng)
+    texts = list(recall_corpus.passages(1_000, seed=5))
     with Vault.create(home, Secret(passphrase="bench")) as vault:
         with vault.transaction():
             vault.db.executemany(
@@ -194,7 +203,7 @@ def measure_embedding(folder: Path) -> None:
                         f"n{i}.md",
                         f"Note {i}",
                         "\n\n".join(
-                            f"## Part {p}\n" + " ".join(rng.choices(vocabulary, k=60))
+                            f"## Part {p}\n" + " ".join(texts[4 * i + p : 4 * i + p + 3])
                             for p in range(4)
                         ),
                     )
@@ -206,7 +215,7 @@ def measure_embedding(folder: Path) -> None:
             summary = index_notes(vault, embedder)
         seconds = time.perf_counter() - started
     print(
-        f"index build with real embeddings: {summary.added} passages of ~60 words in "
+        f"index build with real embeddings: {summary.added} passages of ~45 words in "
         f"{seconds:.1f} s = {summary.added / seconds:,.0f} passages/s"
     )
 
@@ -270,21 +279,33 @@ def measure_model(folder: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    parser.add_argument("--queries", type=int, default=30)
+    parser.add_argument("--corpus", type=int, default=1_000_000, help="Corpus size to read.")
+    parser.add_argument("--queries", type=int, default=40)
     parser.add_argument("--skip-model", action="store_true", help="Skip the language model.")
     parser.add_argument("--skip-embedding", action="store_true", help="Skip the real embedder.")
     options = parser.parse_args()
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()}")
+    corpus = recall_corpus.load(options.corpus, max(options.sizes))
+    if corpus is None:
+        sys.exit("the corpus is not embedded that far: run bench/recall_corpus.py (see its help)")
+    from twin.memory.embeddings import default_embedder
+
+    questions = recall_corpus.questions(options.queries)
+    asked = default_embedder().embed(questions)
     folder = Path(tempfile.mkdtemp(prefix="twin-bench-recall-"))
+    results = []
     try:
         for size in options.sizes:
-            measure_size(size, options.queries, folder)
+            results.append(measure_size(size, corpus, questions, asked, folder))
         if not options.skip_embedding:
             measure_embedding(folder)
         if not options.skip_model:
             measure_model(folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    rounded = [{k: round(v, 3) for k, v in figures.items()} for figures in results]
+    print(json.dumps({"bench": "recall", "sizes": rounded, "load": os.getloadavg()}))
+    print(f"load average (1, 5, 15 min): {os.getloadavg()}")
 
 
 if __name__ == "__main__":

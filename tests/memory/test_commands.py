@@ -131,9 +131,7 @@ def test_export_includes_notes_and_journal(twin: Twin, vault_home: Home, tmp_pat
     assert [(n["kind"], n["text"]) for n in notes] == [("journal", "Planted basil on the balcony.")]
 
 
-def test_a_journal_entry_is_saved_at_once_and_recalled_after(
-    twin: Twin, vault_home: Home
-) -> None:
+def test_a_journal_entry_is_saved_at_once_and_recalled_after(twin: Twin, vault_home: Home) -> None:
     twin("journal", "add", "Made a walnut cake for Maya's birthday.")
     assert counts(vault_home)["notes"] == 1
     assert counts(vault_home)["chunks"] == 0  # no model loaded to save it

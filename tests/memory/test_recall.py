@@ -13,6 +13,7 @@ from twin.memory.keywords import forms
 from twin.memory.recall import RELEVANCE, fuse, keyword_query, recall, recall_for_prompt
 from twin.memory.relevance import used_by_twin
 from twin.memory.store import add_journal_entry, forget_notes, import_notes, list_notes
+from twin.memory.vectors import train_lists
 from twin.memory.when import asked_span, without_span
 from twin.vault import Vault
 
@@ -134,14 +135,20 @@ def test_large_index_path_finds_what_the_exact_path_finds(
 ) -> None:
     questions = ["what is the name of my cat?", "which musical instrument am I learning"]
     exact = [top(memory_vault, embedder, q) for q in questions]
-    monkeypatch.setattr("twin.memory.recall.EXACT_LIMIT", 0)  # as on a million passages
+    monkeypatch.setattr("twin.memory.vectors.EXACT_LIMIT", 0)  # as on a million passages
+    monkeypatch.setattr("twin.memory.vectors.PROBE_SHARE", 1.0)  # a dozen passages, few lists
+    with memory_vault.transaction():
+        assert train_lists(memory_vault) > 1
     assert [top(memory_vault, embedder, q) for q in questions] == exact
 
 
 def test_large_index_path_sees_passages_added_after_its_first_search(
     memory_vault: Vault, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("twin.memory.recall.EXACT_LIMIT", 0)
+    monkeypatch.setattr("twin.memory.vectors.EXACT_LIMIT", 0)
+    monkeypatch.setattr("twin.memory.vectors.PROBE_SHARE", 1.0)
+    with memory_vault.transaction():
+        train_lists(memory_vault)
     assert "Pixel" in top(memory_vault, embedder, "what is the name of my cat?")
     add_journal_entry(memory_vault, "My tortoise is called Ziggy.", embedder)
     assert "Ziggy" in top(memory_vault, embedder, "which reptile lives with me")

@@ -13,6 +13,7 @@ import numpy as np
 
 from twin.memory.chunking import Chunk, chunk_markdown, embedding_text
 from twin.memory.embeddings import Embeds
+from twin.memory.vectors import assign_lists
 from twin.vault.vault import Vault
 
 EMBED_BATCH = 256
@@ -47,7 +48,8 @@ class _Pending:
 
 def store_vectors(vault: Vault, ids: Sequence[int], vectors: np.ndarray) -> None:
     """Write unit vectors for chunk ids: the full vector and its one-bit-per-dimension sign in
-    sqlite-vec, and the full vector again in ``chunk_embeddings`` for fast re-ranking."""
+    sqlite-vec, the full vector again in ``chunk_embeddings`` for fast re-ranking, and each
+    passage's list of the big-index search (`twin.memory.vectors`)."""
     rows = [
         (chunk_id, vector.tobytes())
         for chunk_id, vector in zip(ids, vectors.astype(np.float32), strict=True)
@@ -58,6 +60,7 @@ def store_vectors(vault: Vault, ids: Sequence[int], vectors: np.ndarray) -> None
         rows,
     )
     vault.db.executemany("INSERT INTO chunk_embeddings (chunk_id, embedding) VALUES (?, ?)", rows)
+    assign_lists(vault, ids, vectors.astype(np.float32))
 
 
 def _write(vault: Vault, embedder: Embeds, pending: list[_Pending]) -> None:

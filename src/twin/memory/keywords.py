@@ -11,6 +11,7 @@ to "in" and so matched every passage with "in"), and a keyword hit always counts
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 _STOPWORD_TEXT = (
     "a about above after again all am an and any are as at be been before being below "
@@ -46,9 +47,7 @@ _IRREGULAR_TEXT = (
     "worn|weave wove woven|weep wept|win won|write wrote written"
 )
 FORMS: dict[str, tuple[str, ...]] = {
-    form: tuple(group.split())
-    for group in _IRREGULAR_TEXT.split("|")
-    for form in group.split()
+    form: tuple(group.split()) for group in _IRREGULAR_TEXT.split("|") for form in group.split()
 }
 """Each form of an irregular English verb → all its forms, the bare verb first."""
 
@@ -124,5 +123,14 @@ def keyword_query(text: str, *, inflected: bool = True) -> str | None:
     """An FTS5 query matching any meaningful word of `text` (in any of its forms, unless not
     `inflected`); None if it has none. Every word is quoted, so nothing the user types is read
     as FTS5 syntax."""
-    words = search_words(text) if inflected else _meaningful(text)[:MAX_WORDS]
+    return match_any(search_words(text) if inflected else exact_words(text))
+
+
+def exact_words(text: str) -> list[str]:
+    """The meaningful words of `text` as written (case folded)."""
+    return _meaningful(text)[:MAX_WORDS]
+
+
+def match_any(words: Sequence[str]) -> str | None:
+    """An FTS5 query matching any of `words`, each quoted; None without words."""
     return " OR ".join(f'"{word}"' for word in words) if words else None

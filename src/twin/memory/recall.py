@@ -3,12 +3,9 @@
 Two searches run on the same passages: nearest vectors in sqlite-vec (cosine distance over
 all-MiniLM-L6-v2 embeddings) and BM25 keyword search in FTS5. Their rankings are fused by
 reciprocal rank fusion, ``score = sum(1 / (RRF_K + rank))``, which needs no score calibration
-between the two. Up to `EXACT_LIMIT` passages the vector search is exact; above it a first scan
-over one bit per dimension (48 bytes a passage) picks `COARSE_CANDIDATES`, which are then
-ranked by their exact cosine distance, read from ``chunk_embeddings`` (one page a passage).
-The one-bit scan runs in numpy over a copy of the bits kept in memory for as long as the vault
-is open and unchanged (48 MB at a million passages), so a long-lived `twin serve` or
-`twin chat` pays the read once.
+between the two. The vector search is exact on small vaults and visits a few lists of
+passages on big ones (`twin.memory.vectors`). A question naming a time ("this week") adds a
+third ranking: the passages dated then, by meaning (`twin.memory.when`).
 """
 
 from __future__ import annotations
@@ -21,19 +18,17 @@ from weakref import WeakKeyDictionary
 
 import numpy as np
 
+from twin.memory import vectors
 from twin.memory.embeddings import Embeds
 from twin.memory.index import index_notes, unindexed_notes
 from twin.memory.keywords import STOPWORDS as STOPWORDS  # shared with the guards
+from twin.memory.keywords import exact_words, match_any, search_words
 from twin.memory.keywords import keyword_query as keyword_query
 from twin.memory.when import Span, asked_span, without_span
 from twin.vault.vault import Vault
 
 RRF_K = 60
 """The usual constant of reciprocal rank fusion: it damps the weight of the very first ranks."""
-EXACT_LIMIT = 50_000
-"""Up to this many passages, vector search compares the query with every vector exactly."""
-COARSE_CANDIDATES = 200
-"""Above `EXACT_LIMIT`, how many passages the one-bit scan hands on to the exact ranking."""
 CANDIDATES = 30
 """How deep each of the two rankings goes before fusion."""
 MEMORY_SLOT_LIMIT = 4
@@ -41,6 +36,9 @@ MEMORY_SLOT_LIMIT = 4
 RELEVANCE = 0.3
 """Cosine similarity from which a recalled passage counts as relevant (keyword hits always do)."""
 
+KEYWORD_BUDGET = 3_000
+"""Passages the keyword search may score at most: the rarest words of a question are searched
+while their passages together stay within it (`_searchable`)."""
 FORM_MATCH_SIMILARITY = 0.15
 """A passage that shares a word of the question only in another form ("made" for "make",
 "cooked" for "cooking") counts as a keyword hit from this cosine similarity on; one that shares
@@ -90,85 +88,45 @@ class Passage:
         }
 
 
-@dataclass(frozen=True)
-class _Bits:
-    """The one-bit vectors of every passage, as read at one state of the vault."""
-
-    state: tuple[int, int]
-    ids: np.ndarray[Any, np.dtype[np.int64]]
-    words: np.ndarray[Any, np.dtype[np.uint64]]
-    """384 bits a passage as 6 unsigned 64-bit words, stored word-major (6 rows of N), so
-    each step of the scan runs over contiguous memory."""
-
-
-_BITS: WeakKeyDictionary[Vault, _Bits] = WeakKeyDictionary()
-
-
-def _state(vault: Vault) -> tuple[int, int]:
-    """Changes whenever anyone writes to the vault: another connection, or this one."""
-    version = int(vault.db.execute("PRAGMA data_version").fetchone()[0])
-    return version, vault.db.total_changes
-
-
-def _bits(vault: Vault) -> _Bits:
-    cached = _BITS.get(vault)
-    state = _state(vault)
-    if cached is None or cached.state != state:
-        rows = vault.db.execute("SELECT rowid, coarse FROM chunk_vectors").fetchall()
-        ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-        words = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.uint64)
-        cached = _Bits(state, ids, np.ascontiguousarray(words.reshape(len(rows), -1).T))
-        _BITS[vault] = cached
-    return cached
-
-
-def _coarse(vault: Vault, query: bytes, count: int) -> list[int]:
-    """The `count` passages nearest the query by Hamming distance between sign bits."""
-    bits = _bits(vault)
-    if not len(bits.ids):
-        return []
-    signs = vault.db.execute("SELECT vec_quantize_binary(?)", (query,)).fetchone()[0]
-    target = np.frombuffer(signs, dtype=np.uint64)
-    distances = np.zeros(len(bits.ids), dtype=np.uint16)
-    for row, word in zip(bits.words, target, strict=True):
-        distances += np.bitwise_count(row ^ word)
-    count = min(count, len(distances))
-    nearest = np.argpartition(distances, count - 1)[:count]
-    return [int(i) for i in bits.ids[nearest]]
-
-
 def _nearest(vault: Vault, query: bytes, depth: int) -> list[tuple[int, float]]:
-    """``(chunk id, cosine distance)`` of the nearest passages, nearest first."""
-    db = vault.db
-    size = db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0]
-    if size <= EXACT_LIMIT:
-        return [
-            (int(i), float(d))
-            for i, d in db.execute(
-                "SELECT rowid, distance FROM chunk_vectors WHERE embedding MATCH ? AND k = ?",
-                (query, depth),
-            )
-        ]
-    candidates = _coarse(vault, query, max(COARSE_CANDIDATES, depth))
-    return _distances(vault, query, candidates)[:depth]
+    return vectors.nearest(vault, query, depth)
 
 
 def _distances(vault: Vault, query: bytes, ids: list[int]) -> list[tuple[int, float]]:
-    if not ids:
-        return []
-    marks = ",".join("?" * len(ids))
-    rows = vault.db.execute(
-        f"SELECT chunk_id, vec_distance_cosine(embedding, ?) FROM chunk_embeddings "
-        f"WHERE chunk_id IN ({marks})",
-        (query, *ids),
-    ).fetchall()
-    return sorted(((int(i), float(d)) for i, d in rows), key=lambda pair: pair[1])
+    return vectors.distances(vault, query, ids)
+
+
+def _searchable(vault: Vault, words: list[str]) -> list[str]:
+    """The rarest of `words` whose passages together stay within `KEYWORD_BUDGET`.
+
+    BM25 scores every passage holding a word before it can rank them, so on a big index one
+    common word ("went" in a million messages) costs 100s of milliseconds, and says little
+    about which passage answers: such words are left to the vector search.
+    """
+    db = vault.db
+    db.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocabulary "
+        "USING fts5vocab(main, 'chunks_fts', 'row')"
+    )
+    marks = ",".join("?" * len(words))
+    counts = dict(
+        db.execute(f"SELECT term, doc FROM temp.chunks_vocabulary WHERE term IN ({marks})", words)
+    )
+    kept, total = [], 0
+    for word in sorted(counts, key=counts.__getitem__):
+        total += counts[word]
+        if total > KEYWORD_BUDGET:
+            break
+        kept.append(word)
+    return kept
 
 
 def _keyword(vault: Vault, text: str, depth: int) -> tuple[list[int], set[int]]:
     """The passages sharing a word with `text` in any of its forms, best first (BM25), and
     those among them that share a word as written."""
-    query = keyword_query(text)
+    words = search_words(text)
+    kept = _searchable(vault, words) if words else []
+    query = match_any(kept)
     if query is None:
         return [], set()
     ranked = [
@@ -178,7 +136,7 @@ def _keyword(vault: Vault, text: str, depth: int) -> tuple[list[int], set[int]]:
             (query, depth),
         )
     ]
-    exact = keyword_query(text, inflected=False)
+    exact = match_any([word for word in exact_words(text) if word in kept])
     if not ranked or exact is None:
         return ranked, set()
     marks = ",".join("?" * len(ranked))
@@ -218,10 +176,17 @@ WHERE chunks.id IN ({marks})
 """
 
 
+_NOTHING_WAITING: WeakKeyDictionary[Vault, tuple[int, int]] = WeakKeyDictionary()
+
+
 def _index_waiting_notes(vault: Vault, embedder: Embeds) -> None:
-    """Index entries saved without passages (`twin journal add` saves first), before searching."""
+    """Index entries saved without passages (`twin journal add` saves first), before searching.
+    The look costs a scan of the notes, so it is made again only once the vault has changed."""
+    if _NOTHING_WAITING.get(vault) == vectors.vault_state(vault):
+        return
     waiting = unindexed_notes(vault)
     if not waiting:
+        _NOTHING_WAITING[vault] = vectors.vault_state(vault)
         return
     if vault.db.in_transaction:  # part of a caller's write: theirs to commit
         index_notes(vault, embedder, waiting)
@@ -271,9 +236,7 @@ def recall(
     distance.update(_distances(vault, vector, [i for i in matched if i not in distance]))
     # A word shared only in another form ("made" for "make") is a guess; meaning confirms it.
     words = [
-        i
-        for i in matched
-        if i in as_written or 1.0 - distance.get(i, 1.0) >= FORM_MATCH_SIMILARITY
+        i for i in matched if i in as_written or 1.0 - distance.get(i, 1.0) >= FORM_MATCH_SIMILARITY
     ]
     scores = fuse([i for i, _ in nearest], words, [i for i, _ in dated])
     if not scores:

@@ -446,3 +446,31 @@ def m321_hub_activity_into_events(db: Connection) -> None:
             (event_id, bucket, data),
         )
     db.execute("DROP TABLE hub_activity")
+
+
+@migration
+def m722_speed_recall_lists(db: Connection) -> None:
+    """Big recall indexes group passages into lists around k-means centroids (an inverted
+    file): the centroids, and each passage's list and its vector in 8-bit integers in a narrow
+    table, so a search visits a few lists instead of every vector (`twin.memory.vectors`)."""
+    execute_script(
+        db,
+        """
+        CREATE TABLE vector_lists (
+            list INTEGER PRIMARY KEY,
+            centroid BLOB NOT NULL          -- 384 float32, unit length
+        );
+        CREATE TABLE chunk_lists (
+            chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+            list INTEGER NOT NULL,
+            codes BLOB NOT NULL,            -- 384 int8: the vector / scale, rounded
+            scale REAL NOT NULL
+        );
+        CREATE TABLE vector_list_training (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            passages INTEGER NOT NULL,      -- index size when trained
+            lists INTEGER NOT NULL,
+            trained_at TEXT NOT NULL
+        );
+        """,
+    )
