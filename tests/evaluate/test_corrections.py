@@ -43,3 +43,13 @@ def test_only_corrections_given_before_the_run_count(vault: Vault) -> None:
     assert given_before(vault, time.time() - 3600, 10) == []
     assert len(given_before(vault, None, 10)) == 1
     assert given_before(vault, None, 0) == []
+
+
+def test_a_blind_test_pick_never_trains_nor_counts_as_a_correction(vault: Vault) -> None:
+    from twin.chat.feedback import preference_pairs
+    from twin.dataset.corrections import in_your_voice
+
+    record_feedback(
+        vault, context=DINNER, reply="twin's", verdict="bad", correction="real", source="blind-test"
+    )
+    assert preference_pairs(vault) == [] and in_your_voice(vault) == []

@@ -10,7 +10,8 @@ What training takes from it:
 - `preference_pairs`: for DPO (`twin train --preferences`). A correction gives the pair
   (chosen: the correction, rejected: the reply); a good and a bad reply to the same context
   give (chosen: the good one, rejected: the bad one). A lone thumbs-down without a correction
-  and without a good reply to set against it makes no pair.
+  and without a good reply to set against it makes no pair. A blind-test pick's correction
+  (your real held-out reply) makes none either: evaluation measures those replies.
 - `corrections` (`twin.dataset.corrections`): each correction, and each accepted draft of
   `twin dataset expand`, becomes a plain supervised example in the person's voice in the next
   `twin dataset build`.
@@ -110,16 +111,19 @@ def record_feedback(
 def preference_pairs(vault: Vault) -> list[PreferencePair]:
     """Every preference pair the stored feedback makes, oldest first."""
     rows = vault.db.execute(
-        "SELECT id, context, context_key, reply, verdict, correction FROM feedback ORDER BY id"
+        "SELECT id, context, context_key, reply, verdict, correction, source FROM feedback "
+        "ORDER BY id"
     ).fetchall()
     pairs: list[PreferencePair] = []
     good: dict[bytes, list[tuple[int, str]]] = {}
     bad: dict[bytes, list[tuple[int, str]]] = {}
     contexts: dict[bytes, list[dict[str, str]]] = {}
-    for ident, context, key, reply, verdict, correction in rows:
+    for ident, context, key, reply, verdict, correction, source in rows:
         turns = json.loads(context)
         contexts[bytes(key)] = turns
-        if correction and correction.strip() != reply.strip():
+        # A blind-test "correction" is the real held-out reply: preferring it would train on
+        # what evaluation measures.
+        if correction and correction.strip() != reply.strip() and source != "blind-test":
             pairs.append(PreferencePair(turns, correction, reply, (ident,)))
         (good if verdict == "good" else bad).setdefault(bytes(key), []).append((ident, reply))
     for key, rejected in bad.items():
