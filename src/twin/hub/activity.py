@@ -18,7 +18,7 @@ from typing import Any
 
 from twin.errors import TwinError
 from twin.hub.devices import Device
-from twin.hub.provenance import check_rules, count_pushed, device_import
+from twin.hub.provenance import check_rules, count_pushed, device_import, find_device_import
 from twin.importers.activitywatch import _event as as_record
 from twin.memory.embeddings import Embeds
 from twin.records import Event
@@ -212,7 +212,9 @@ class DaySummaries:
 
     def touch(self, vault: Vault, device: Device | None) -> None:
         """Note that `device` pushed activity; the refresh follows."""
-        import_id = device_import(vault, device, SOURCE)
+        import_id = find_device_import(vault, device, SOURCE)
+        if import_id is None:  # nothing was kept (incognito tabs only)
+            return
         with self._lock:
             self.pending.add(import_id)
             if self._timer is None:

@@ -25,17 +25,20 @@ def origin(device: Device | None) -> str:
     return f"pushed by {device.label if device else 'a program on this machine'}"
 
 
-def device_import(vault: Vault, device: Device | None, source: str) -> int:
-    """The import record of what `device` (None: a program on this machine) pushed of `source`,
-    made on its first push."""
-    name = origin(device)
+def find_device_import(vault: Vault, device: Device | None, source: str) -> int | None:
+    """The import record of what `device` (None: a program on this machine) pushed of
+    `source`, if it pushed any."""
     row = vault.db.execute(
         "SELECT id FROM imports WHERE source = ? AND file_name = ? AND file_sha256 = ''",
-        (source, name),
+        (source, origin(device)),
     ).fetchone()
-    if row is not None:
-        return int(row[0])
-    return pushed_import(vault, source, name)
+    return None if row is None else int(row[0])
+
+
+def device_import(vault: Vault, device: Device | None, source: str) -> int:
+    """The import record of what `device` pushed of `source`, made on its first push."""
+    found = find_device_import(vault, device, source)
+    return found if found is not None else pushed_import(vault, source, origin(device))
 
 
 def count_pushed(vault: Vault, import_id: int, added: int) -> None:
