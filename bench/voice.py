@@ -83,7 +83,7 @@ def recording(text: str, folder: Path) -> bytes:
 
 def passage(seconds: float) -> str:
     """About `seconds` of different sentences (repeated only past the twenty)."""
-    words = max(1, round(seconds * 2.6))  # espeak-ng reads about 2.6 words a second
+    words = max(1, round(seconds * 3.3))  # espeak-ng reads about 3.3 words a second
     text: list[str] = []
     n = 0
     while sum(len(t.split()) for t in text) < words:
