@@ -279,7 +279,8 @@ class FastEmbedder:
                 convert_to_tensor=True,
                 show_progress_bar=False,
             )
-        return np.asarray(vectors.float().numpy(), dtype=np.float32)
+        found = np.asarray(vectors.float().numpy(), dtype=np.float32)
+        return found / np.linalg.norm(found, axis=1, keepdims=True)
 
 
 def shard_path(size: int, number: int) -> Path:
@@ -300,8 +301,10 @@ def load(size: int, count: int | None = None) -> tuple[list[str], np.ndarray] | 
     ):
         return None
     texts = texts_path(size).read_text(encoding="utf-8").split("\n")[:count]
-    vectors = np.concatenate([np.load(shard_path(size, n)) for n in range(shards)])
-    return texts, vectors[:count]
+    vectors = np.concatenate([np.load(shard_path(size, n)) for n in range(shards)])[:count]
+    # bfloat16 normalises to within 1e-3 of unit length; recall stores unit vectors
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return texts, vectors
 
 
 def build(size: int, minutes: float) -> bool:
