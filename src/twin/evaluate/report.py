@@ -287,8 +287,10 @@ def save_report(
     return chosen
 
 
-def report_note(path: Path | str) -> str:
+def report_note(path: Path | str | None) -> str:
     """What `twin eval` says about the report it wrote."""
+    if path is None:
+        return "No report written"
     if str(path).endswith(SUFFIX):
         return f"Report (sealed): {path}; `twin report --out report.html` writes it out to read"
     return f"Report: {path} (NOT encrypted; keep it safe)"
