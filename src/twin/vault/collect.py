@@ -8,13 +8,18 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
-from typing import cast
+from typing import BinaryIO, cast
 
-from twin.importers import detect_importer, get_importer
+import orjson
+
+from twin.importers import builtin, detect_importer, get_importer
 from twin.importers.base import Importer, ParseOptions
 from twin.importers.files import SourceFile
 from twin.importers.lenient import LenientReport, reading
+from twin.plugins import installed_plugins
 from twin.records import Event, Kind, Message
 from twin.vault.events import store_events
 from twin.vault.people import People, my_names, set_me
@@ -50,7 +55,23 @@ class ImportSummary:
 def open_source(path: Path, source: str | None) -> tuple[SourceFile, Importer]:
     """The file and the importer for it, detected unless `source` names one."""
     file = SourceFile(path)
-    return file, (get_importer(source) if source else detect_importer(file))
+    return file, (get_importer(source) if source else _detect(file))
+
+
+def _detect(file: SourceFile) -> Importer:
+    """`detect_importer`, without loading every plugin when no installed package adds any.
+
+    Then twin's own importers are all there is, tried in the same order; loading the other
+    built-in plugins (datasets, memory, chat…) for them would be a third of a short preview.
+    """
+    if installed_plugins():
+        return detect_importer(file)
+    own: list[Importer] = []
+    builtin.register_importers(register=own.append)
+    for importer in own:
+        if importer.detect(file):
+            return importer
+    return detect_importer(file)  # says which sources twin knows
 
 
 def preview(path: Path, source: str | None, options: ParseOptions) -> Iterator[Message]:
@@ -60,6 +81,41 @@ def preview(path: Path, source: str | None, options: ParseOptions) -> Iterator[M
         yield from importer.parse(file, options)
     finally:
         file.close()
+
+
+_PREVIEW_BATCH = 4096
+"""JSON lines joined before each write: one write call per line costs more than the encoding."""
+
+
+def write_preview(path: Path, source: str | None, options: ParseOptions, out: BinaryIO) -> int:
+    """Write every record the file holds to `out`, one JSON object a line in UTF-8; the count.
+
+    Each object is the record's `preview()` shape, written compactly by orjson (text as is, not
+    escaped to ASCII). A text orjson refuses (a lone surrogate, which a JSON export can hold as
+    ``\\ud800``) is written escaped by the standard library instead, still one valid line.
+    """
+    dumps, count = orjson.dumps, 0
+    batch: list[bytes] = []
+    append = batch.append
+    file, importer = open_source(path, source)
+    try:
+        records: Iterable[Message | Event] = importer.parse(file, options)
+        for record in records:
+            shape = record.preview()
+            try:
+                append(dumps(shape))
+            except orjson.JSONEncodeError:
+                append(json.dumps(shape).encode("ascii"))
+            if len(batch) >= _PREVIEW_BATCH:
+                count += len(batch)
+                out.write(b"\n".join(batch) + b"\n")
+                batch.clear()
+    finally:
+        file.close()
+    if batch:
+        count += len(batch)
+        out.write(b"\n".join(batch) + b"\n")
+    return count
 
 
 @dataclass
@@ -134,6 +190,39 @@ def sort_key(moment: datetime, iso: str) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat()
 
 
+_COLUMNS = (
+    "uid", "conversation_id", "sender_id", "sent_at", "sort_key", "kind", "text",
+    "source_message_id", "reply_to", "forwarded_from", "edited",
+)  # fmt: skip
+_OPTIONAL = (2, 7, 8, 9)
+"""Columns often empty (sender, source ids): written as a NULL literal rather than bound, since
+binding None takes the driver's slow adapter path (a quarter of an import's insert time)."""
+_KIND_TEXT = {kind: str(kind.value) for kind in Kind}
+"""Each kind as a plain `str`: an enum member is bound through the same slow path as None."""
+
+Row = tuple[int, tuple[object, ...]]
+"""A message ready to insert: the shape of its row (which columns are empty) and its values."""
+
+
+def _insert_sql(shape: int, import_id: int) -> str:
+    """The INSERT for rows of one shape: bit i set means optional column i is NULL, bit 4 that
+    the sort key is the moment as written (a naive time), so it is bound once."""
+    values: list[str] = []
+    bound = 0
+    for column, name in enumerate(_COLUMNS):
+        if column in _OPTIONAL and shape >> _OPTIONAL.index(column) & 1:
+            values.append("NULL")
+        elif name == "sort_key" and shape & 16:
+            values.append(f"?{bound}")  # the same parameter as sent_at, just before it
+        else:
+            bound += 1
+            values.append(f"?{bound}")
+    return (
+        f"INSERT OR IGNORE INTO messages ({', '.join(_COLUMNS)}, import_id) "
+        f"VALUES ({', '.join(values)}, {int(import_id)})"
+    )
+
+
 class _Collector:
     """Writes the messages of one import, resolving conversations and people as it goes."""
 
@@ -146,6 +235,9 @@ class _Collector:
         self.me_seen: set[int] = set()
         self._occurrences: dict[tuple[str, str, str, str], int] = {}
         self._moment: str | None = None
+        self._last_sent_at: datetime | None = None
+        self._people: dict[tuple[str, str, str | None], int] = {}
+        self._sql: dict[int, str] = {}
 
     def conversation_for(self, message: Message) -> tuple[int, str]:
         key = message.conversation_id or message.conversation
@@ -164,44 +256,78 @@ class _Collector:
             self.conversations[(message.source, key)] = cached
         return cached, key
 
-    def row(self, message: Message) -> tuple[object, ...]:
-        conversation, key = self.conversation_for(message)
+    def row(self, message: Message) -> Row:
+        """The message as a row to `insert`; called once per message, so kept lean."""
+        source = message.source
+        key = message.conversation_id or message.conversation
+        conversation = self.conversations.get((source, key))
+        if conversation is None:
+            conversation, key = self.conversation_for(message)
+        name = message.sender
         sender = None
-        if message.sender is not None and message.kind is not Kind.SYSTEM:
-            sender = self.people.person_for(message.source, message.sender, message.sender_id)
-            self.senders[sender] = self.senders.get(sender, 0) + 1
+        kind = message.kind
+        if name is not None and kind is not Kind.SYSTEM:
+            who = (source, name, message.sender_id)
+            sender = self._people.get(who)
+            if sender is None:
+                sender = self._people[who] = self.people.person_for(source, name, who[2])
+            self.senders[sender] += 1
             if message.from_me:
                 self.me_seen.add(sender)
-        moment = message.sent_at.isoformat()
-        if moment != self._moment:
-            self._occurrences.clear()
-            self._moment = moment
-        identity = (key, message.sender or "", message.kind, message.text)
+        sent_at = message.sent_at
+        naive = sent_at.tzinfo is None
+        last = self._last_sent_at
+        if naive and last is not None and last.tzinfo is None and sent_at == last:
+            moment = self._moment
+            assert moment is not None
+        else:
+            moment = sent_at.isoformat()
+            self._last_sent_at = sent_at
+            if moment != self._moment:
+                self._occurrences.clear()
+                self._moment = moment
+        text = message.text
+        identity = (key, name or "", kind, text)
         occurrence = self._occurrences.get(identity, 0)
         self._occurrences[identity] = occurrence + 1
-        return (
-            message_uid(message, key, moment, occurrence),
-            conversation,
-            sender,
-            moment,
-            sort_key(message.sent_at, moment),
-            message.kind,
-            message.text,
+        uid = message_uid(message, key, moment, occurrence)
+        message_id, reply_to, forwarded = (
             message.message_id,
             message.reply_to,
             message.forwarded_from,
-            int(message.edited),
-            self.import_id,
         )
+        edited = 1 if message.edited else 0
+        if naive and sender is not None and message_id is reply_to is forwarded is None:
+            # Most messages of most sources: a naive time, a sender, no source ids.
+            return 30, (uid, conversation, sender, moment, _KIND_TEXT[kind], text, edited)
+        shape = 16 if naive else 0
+        values: list[object] = [uid, conversation]
+        if sender is None:
+            shape |= 1
+        else:
+            values.append(sender)
+        values.append(moment)
+        if not naive:
+            values.append(sort_key(sent_at, moment))
+        values += (_KIND_TEXT[kind], text)
+        for bit, extra in ((2, message_id), (4, reply_to), (8, forwarded)):
+            if extra is None:
+                shape |= bit
+            else:
+                values.append(extra)
+        values.append(edited)
+        return shape, tuple(values)
 
-    def insert(self, rows: list[tuple[object, ...]]) -> int:
-        cursor = self.db.executemany(
-            "INSERT OR IGNORE INTO messages (uid, conversation_id, sender_id, sent_at, sort_key, "
-            "kind, text, source_message_id, reply_to, forwarded_from, edited, import_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-        return int(cursor.rowcount)
+    def insert(self, rows: list[Row]) -> int:
+        """Insert rows from `row`, each run of one shape in one go; how many were new."""
+        added = 0
+        for shape, run in groupby(rows, key=itemgetter(0)):
+            sql = self._sql.get(shape)
+            if sql is None:
+                sql = self._sql[shape] = _insert_sql(shape, self.import_id)
+            cursor = self.db.executemany(sql, map(itemgetter(1), run))
+            added += int(cursor.rowcount)
+        return added
 
 
 def _batches(messages: Iterable[Message | Event], size: int) -> Iterator[list[Message | Event]]:
@@ -255,6 +381,7 @@ def import_file(
             ]
             summary = ImportSummary(import_id, importer.name, str(path))
             collector = _Collector(vault, import_id)
+            keep_all = rules == RuleSet()  # no rule in force: no need to ask of each message
             seen = 0
             with reading() as report:
                 records: Iterable[Message | Event] = importer.parse(file, options or ParseOptions())
@@ -271,7 +398,7 @@ def import_file(
                         summary.events += len(events)
                         summary.added += new
                         summary.already_there += len(events) - new
-                    allowed = [m for m in batch if rules.allows(m)]
+                    allowed = batch if keep_all else [m for m in batch if rules.allows(m)]
                     summary.skipped += len(batch) - len(allowed)
                     added = collector.insert([collector.row(m) for m in allowed])
                     summary.added += added

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 import sys
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from twin.importers import importers
 from twin.importers.base import DATE_ORDERS, DateOrder, ParseOptions
 from twin.importers.looks import explain_unreadable
 from twin.state import State, pass_state
-from twin.vault.collect import import_file, preview, preview_stats
+from twin.vault.collect import import_file, preview_stats, write_preview
 from twin.vault.folder import FolderPlan, plan_folder
 from twin.vault.key import write_key_file
 from twin.vault.people import my_names, set_me
@@ -127,10 +126,10 @@ def preview_command(
             console.print(f"  {name}: {count:,}")
         _print_lenient(found.lenient.lines())
         return
-    out = sys.stdout
+    sys.stdout.flush()
     with _explained(path, source):
-        for message in preview(path, source, ParseOptions(date_order=date_order)):
-            out.write(json.dumps(message.preview(), ensure_ascii=False) + "\n")
+        write_preview(path, source, ParseOptions(date_order=date_order), sys.stdout.buffer)
+    sys.stdout.buffer.flush()
 
 
 @contextmanager
