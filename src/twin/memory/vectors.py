@@ -109,7 +109,8 @@ def assign_lists(vault: Vault, ids: Sequence[int], vectors: Floats) -> None:
     centroids = _centroids(vault)
     if centroids is not None and len(ids):
         _write_lists(vault, ids, _nearest_list(centroids, vectors), vectors)
-    size = vault.db.execute("SELECT count(*) FROM chunk_embeddings").fetchone()[0]
+    # the highest id stands for the size: count(*) would read every vector
+    size = vault.db.execute("SELECT coalesce(max(chunk_id), 0) FROM chunk_embeddings").fetchone()[0]
     row = vault.db.execute("SELECT passages FROM vector_list_training").fetchone()
     trained = int(row[0]) if row else 0
     if size > EXACT_LIMIT and (trained == 0 or size >= RETRAIN_GROWTH * trained):
@@ -154,7 +155,7 @@ def train_lists(vault: Vault, seed: int = 0) -> int:
     """Train the lists' centroids on a sample and put every passage into its list; return how
     many lists. Runs inside the caller's transaction."""
     rng = np.random.default_rng(seed)
-    size = vault.db.execute("SELECT count(*) FROM chunk_embeddings").fetchone()[0]
+    size = vault.db.execute("SELECT coalesce(max(chunk_id), 0) FROM chunk_embeddings").fetchone()[0]
     count = list_count(size)
     sample = _sample(vault, max(TRAINING_SAMPLE, 40 * count), rng)
     count = min(count, len(sample))
