@@ -7,13 +7,16 @@ entries) with their all-MiniLM-L6-v2 embeddings, made once by `bench/recall_corp
 cached under bench/out/ (run it first, under the heavy lock, until it says complete). Queries
 are questions a person asks (`recall_corpus.questions`), embedded by the model as recall does.
 For each size, a fresh encrypted vault is filled with the first passages of the corpus, and
-reported, each latency beside its recall@10 against exact search on the same vectors:
-  - the index build rate (chunks + FTS5 + sqlite-vec + lists), to check it stays linear;
+reported, each latency beside its recall@10 (the share of the exact top 10 found; a passage
+tied with the exact 10th to 1e-5 counts) against brute force over the same float32 vectors:
+  - the index build rate (chunks + FTS5 + sqlite-vec + lists), to check it stays linear, and
+    the first recall after opening, which reads the lists into memory;
   - `twin.memory.recall.recall` as a whole (vector + keyword search, fused), query embedding
-    given: p50/p95;
+    given: p50/p95, and its agreement with the same function over exact vector search;
   - the vector search alone, the path recall takes (`twin.memory.vectors.nearest`: exact up to
-    50,000 passages, lists + sign bits + exact re-rank above) against exact brute force in
-    sqlite-vec, the peer, in the same run: p50/p95 and the ratio;
+    50,000 passages, lists + sign bits + int8 + exact re-rank above) against exact brute force
+    in sqlite-vec, the peer, in the same run (timed on the first `--peer-queries` questions,
+    as it is slow): p50/p95 and the ratio;
 then once, with the real model, the query-embedding latency and the embedding-inclusive build
 rate, and first-token latency and tokens/s of `twin ask` with the default model.
 A table, then one JSON line, then the load average the figures were measured under.
