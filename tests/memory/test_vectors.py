@@ -98,3 +98,16 @@ def test_int8_vectors_keep_the_order_of_the_exact_ones() -> None:
     assert np.abs(restored - embedded).max() < 0.01
     query = embedded[0]
     assert np.argsort(-(restored @ query))[0] == 0
+
+
+def test_a_big_index_from_before_the_lists_is_trained_by_its_first_search(
+    big: tuple[Vault, np.ndarray],
+) -> None:
+    vault, centres = big
+    with vault.transaction():  # as a vault migrated from before the lists
+        vault.db.execute("DELETE FROM vector_lists")
+        vault.db.execute("DELETE FROM chunk_lists")
+        vault.db.execute("DELETE FROM vector_list_training")
+    query = clustered(np.random.default_rng(13), 1, centres)[0]
+    assert vectors.nearest(vault, query.tobytes(), 3)
+    assert count(vault, "chunk_lists") == SIZE

@@ -309,8 +309,17 @@ def exact_nearest(vault: Vault, query: bytes, depth: int) -> list[tuple[int, flo
 def nearest(vault: Vault, query: bytes, depth: int) -> list[tuple[int, float]]:
     """``(chunk id, cosine distance)`` of the `depth` nearest passages, nearest first."""
     size = vault.db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0]
-    lists = _lists(vault) if size > EXACT_LIMIT else None
-    if lists is None:  # small, or not trained yet: exact
+    if size <= EXACT_LIMIT:
+        return exact_nearest(vault, query, depth)
+    lists = _lists(vault)
+    if lists is None:  # a big index from before the lists: train them once, now
+        if vault.db.in_transaction:
+            train_lists(vault)
+        else:
+            with vault.transaction():
+                train_lists(vault)
+        lists = _lists(vault)
+    if lists is None:
         return exact_nearest(vault, query, depth)
     vector = np.frombuffer(query, dtype=np.float32)
     candidates = _probe(lists, vector, max(RERANK_POOL, depth), max(EXACT_RERANK, 3 * depth))
