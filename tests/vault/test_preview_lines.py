@@ -24,6 +24,8 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
         FIXTURES / "telegram" / "escapes.json",
         FIXTURES / "discord" / "Direct Messages - maya.r [930000000000000001].json",
         FIXTURES / "activity" / "aw-buckets-export.json",
+        FIXTURES / "chatgpt" / "conversations.json",  # times with microseconds, in UTC
+        FIXTURES / "sms" / "sms-20240302101500.xml",
     ],
     ids=lambda path: path.name,
 )
