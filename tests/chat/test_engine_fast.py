@@ -12,7 +12,7 @@ from tests.tiny import build_model
 from twin.chat.decode import CachedForward, decode, stop_tokens
 from twin.chat.engine import GenerationSettings, TransformersEngine, load_folder
 from twin.models.loading import load_model, merge_adapter
-from twin.models.runner import LlamaRunner, supports
+from twin.models.runner import LlamaRunner, native_bfloat16, supports
 from twin.records import ChatTurn
 
 CHAT: list[ChatTurn] = [
@@ -156,14 +156,6 @@ def test_the_engine_streams_the_text_of_the_plain_path(
     assert "".join(fast) == "".join(plain)
 
 
-def test_generate_is_the_path_when_asked(
-    tiny_model: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("TWIN_DECODE", "generate")
-    engine = load_folder(tiny_model)
-    assert isinstance(engine, TransformersEngine) and not engine.fast
-
-
 def test_a_model_the_runner_does_not_compute_keeps_its_own_forward(tmp_path: Path) -> None:
     from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -183,3 +175,19 @@ def test_a_model_the_runner_does_not_compute_keeps_its_own_forward(tmp_path: Pat
     stop = stop_tokens(model, None)
     got = list(decode(CachedForward(model), ids, max_new_tokens=12, temperature=0, stop=stop))
     assert got == expected
+
+
+@pytest.mark.skipif(not native_bfloat16(), reason="this CPU has no native bfloat16")
+def test_chat_runs_in_bfloat16_where_the_cpu_multiplies_it(tiny_model: Path) -> None:
+    engine = load_folder(tiny_model)
+    assert engine.model.dtype == torch.bfloat16  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("mode", ["float32", "generate"])
+def test_float32_stays_when_asked(
+    tiny_model: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    monkeypatch.setenv("TWIN_DECODE", mode)
+    engine = load_folder(tiny_model)
+    assert engine.model.dtype == torch.float32  # type: ignore[attr-defined]
+    assert engine.fast == (mode == "float32")  # type: ignore[attr-defined]

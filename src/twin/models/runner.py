@@ -181,3 +181,13 @@ class LlamaRunner:
             logits = linear(last, self.head)[:, -1, :].to(torch.float32)
         self.length = end
         return logits
+
+
+def native_bfloat16() -> bool:
+    """Whether this CPU multiplies bfloat16 natively (AMX tiles or AVX-512 BF16)."""
+    import torch
+
+    try:
+        return bool(torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported())
+    except AttributeError:  # an older torch: assume not
+        return False
