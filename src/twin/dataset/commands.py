@@ -30,6 +30,17 @@ from twin.words import plural
 
 console = Console(highlight=False, soft_wrap=True)
 
+REDACTED_AS = {
+    "EMAIL": "email address",
+    "URL": "web address",
+    "IBAN": "bank account number",
+    "CARD": "card number",
+    "PHONE": "phone number",
+    "PRIVATE": "private word",
+    "PERSON": "name",
+}
+"""What each kind of placeholder stands for, in the build's summary."""
+
 
 def _duration(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
     try:
@@ -79,7 +90,10 @@ def build_command(state: State, /, **choices: Any) -> None:
         kinds = stats["redactions"]["placeholders"]
         console.print(
             "Redacted: "
-            + (", ".join(f"{n:,} {k.lower()}" for k, n in kinds.items() if n) or "nothing found")
+            + (
+                ", ".join(plural(n, REDACTED_AS.get(k, k.lower())) for k, n in kinds.items() if n)
+                or "nothing found"
+            )
             + f". Review them with `twin dataset review {options.name}`."
         )
     else:

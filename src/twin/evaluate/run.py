@@ -146,8 +146,8 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int], Callable[[], None]
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
-        disable=not enabled,
+        console=(console := Console(stderr=True)),
+        disable=not enabled or not console.is_terminal,  # in a log, the lines say enough
     ) as bar:
 
         def task(description: str, total: int) -> Callable[[], None]:

@@ -10,7 +10,7 @@ from twin.hookspecs import hookimpl
 from twin.models.registry import add_model, list_models
 from twin.state import State, pass_state
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)  # paths stay whole in logs
 
 
 @click.group(name="models")

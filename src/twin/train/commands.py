@@ -20,7 +20,7 @@ from twin.train.presets import TrainConfig
 from twin.train.runs import Run, get_run, list_runs
 from twin.words import is_pipe, plain_rows
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)  # paths stay whole in logs
 
 
 @click.command()

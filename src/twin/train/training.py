@@ -309,6 +309,6 @@ def _progress(enabled: bool) -> Any:
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
-        disable=not enabled,
+        console=(console := Console(stderr=True)),
+        disable=not enabled or not console.is_terminal,  # in a log, the lines say enough
     )
