@@ -161,6 +161,29 @@ def test_export_is_plain_json_lines_of_everything(
     assert out.stat().st_mode & 0o077 == 0
 
 
+def test_export_holds_the_persona_and_feedback_too(
+    twin: Twin, vault_home: Home, tmp_path: Path
+) -> None:
+    from tests.conftest import PASSPHRASE
+    from twin.chat.feedback import record_feedback
+    from twin.persona.persona import Persona, save_persona
+    from twin.vault import Secret, Vault
+
+    with Vault.open(vault_home, Secret(passphrase=PASSPHRASE)) as vault:
+        save_persona(
+            vault, Persona(name="Sam", bio="Plays the cello.", facts=["I live in Lisbon."])
+        )
+        context = [{"role": "user", "content": "how was the weekend?"}]
+        record_feedback(vault, context=context, reply="busy", verdict="bad", correction="lovely")
+    out = tmp_path / "everything.jsonl"
+    twin("export", str(out))
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    [persona] = [r for r in records if r["type"] == "persona"]
+    assert persona["name"] == "Sam" and "Lisbon" in persona["facts"]
+    [feedback] = [r for r in records if r["type"] == "feedback"]
+    assert feedback["correction"] == "lovely" and isinstance(feedback["context_key"], str)
+
+
 def test_rules_can_be_listed_added_and_removed(twin: Twin, vault_home: Home) -> None:
     twin("rules", "add", "exclude-before", "2024-01-16")
     assert "exclude-before 2024-01-16" in twin("rules", "list").stdout

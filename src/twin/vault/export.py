@@ -24,8 +24,15 @@ SECTIONS = {
     ),
     "note": "SELECT id, kind, source, location, title, text, created_at, tags, links, private, "
     "import_id FROM notes ORDER BY created_at, id",
+    "event": "SELECT * FROM events ORDER BY sort_key, id",
+    "transcript": "SELECT * FROM voice_transcripts ORDER BY id",
+    "persona": "SELECT * FROM persona ORDER BY id",
+    "feedback": "SELECT * FROM feedback ORDER BY id",
+    "evaluation": "SELECT * FROM evaluations ORDER BY id",
+    "blind_pick": "SELECT * FROM blind_picks ORDER BY id",
+    "hub_chat_turn": "SELECT * FROM hub_chat_turns ORDER BY id",
 }
-"""Each line is one record: ``{"type": …, …its fields}``; later stages add sections."""
+"""Each line is one record: ``{"type": …, …its fields}``; bytes are written as hex."""
 
 
 def export_vault(vault: Vault, path: Path) -> dict[str, int]:
@@ -37,7 +44,8 @@ def export_vault(vault: Vault, path: Path) -> dict[str, int]:
             for kind, sql in SECTIONS.items():
                 counts[kind] = 0
                 for row in vault.rows(sql):
-                    stream.write(json.dumps({"type": kind, **row}, ensure_ascii=False) + "\n")
+                    fields = {k: v.hex() if isinstance(v, bytes) else v for k, v in row.items()}
+                    stream.write(json.dumps({"type": kind, **fields}, ensure_ascii=False) + "\n")
                     counts[kind] += 1
 
     write_file(path, write)  # a temporary file is created readable by its owner only
