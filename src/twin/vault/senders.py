@@ -25,15 +25,21 @@ def senders(vault: Vault, import_id: int | None = None) -> list[tuple[str, int]]
     ]
 
 
-def sender_names(vault: Vault) -> set[str]:
-    """Every name a stored sender goes by: their name and every alias, as written."""
-    return {
-        str(name)
-        for (name,) in vault.db.execute(
-            "SELECT name FROM people WHERE id IN (SELECT sender_id FROM messages) UNION "
-            "SELECT alias FROM aliases WHERE person_id IN (SELECT sender_id FROM messages)"
-        )
-    }
+def is_sender_name(vault: Vault, name: str) -> bool:
+    """Whether a stored sender goes by `name` (their name or an alias, as written).
+
+    One index probe per person of that name, not a read of every message's sender.
+    """
+    return (
+        vault.db.execute(
+            "SELECT 1 FROM people WHERE name = ?1 AND EXISTS "
+            "(SELECT 1 FROM messages WHERE sender_id = people.id) UNION ALL "
+            "SELECT 1 FROM aliases WHERE alias = ?1 AND EXISTS "
+            "(SELECT 1 FROM messages WHERE sender_id = aliases.person_id) LIMIT 1",
+            (name,),
+        ).fetchone()
+        is not None
+    )
 
 
 def closest_sender(name: str, names: list[str]) -> str | None:
@@ -81,7 +87,7 @@ def check_me(vault: Vault, name: str, where: str = "", import_id: int | None = N
     with no senders yet takes any name: there is nothing to check it against.
     """
     name = name.strip()
-    if name in sender_names(vault):
+    if is_sender_name(vault, name):
         return
     found = (senders(vault, import_id) if import_id is not None else []) or senders(vault)
     if found:
