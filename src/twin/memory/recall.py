@@ -43,7 +43,7 @@ FORM_MATCH_SIMILARITY = 0.15
 """A passage that shares a word of the question only in another form ("made" for "make",
 "cooked" for "cooking") counts as a keyword hit from this cosine similarity on; one that shares
 a word as written always does."""
-SPAN_CANDIDATES = 2_000
+SPAN_CANDIDATES = 1_000
 """When a question names a time ("this week"), how many of that time's passages, newest first,
 are ranked by meaning as a third ranking beside the vector and keyword ones."""
 
