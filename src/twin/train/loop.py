@@ -8,6 +8,8 @@ run goes on from the very same step with the very same random numbers.
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import io
 import math
 import random
@@ -194,6 +196,28 @@ class _Lazy:
 _ChunkedCrossEntropy = _Lazy()
 
 
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's malloc_trim, or None where the C library has none (macOS, musl, Windows)."""
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+    return trim
+
+
+def give_back_memory() -> None:
+    """Return the heap's free pages to the system after a step.
+
+    Every batch has its own width, so each step frees and allocates tensors of new sizes; glibc
+    keeps the freed memory, and over a run the resident size creeps far above what one step
+    needs. Trimming after each step costs milliseconds.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
 def _to(batch: dict[str, Any], device: str) -> dict[str, Any]:
     return {key: value.to(device) for key, value in batch.items()}
 
@@ -371,6 +395,9 @@ class Trainer:
         self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
         loss_total = float(loss_sum.detach())
+        del batch, loss_sum
+        if self.config.device == "cpu":
+            give_back_memory()
         state, run = self.state, self.run
         state.step += 1
         state.step_in_epoch += 1
