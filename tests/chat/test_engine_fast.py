@@ -44,7 +44,7 @@ def generate_tokens(model: Any, ids: Any, count: int, **options: Any) -> list[in
 
 def prompt_ids(model_folder: Path) -> Any:
     engine = load_folder(model_folder)
-    return engine._prompt(CHAT)["input_ids"]  # type: ignore[attr-defined]
+    return engine._prompt(CHAT)["input_ids"]
 
 
 def test_the_runner_gives_the_logits_of_the_model(gqa_model: Path) -> None:
@@ -121,7 +121,7 @@ def test_a_merged_twin_takes_the_fast_path_and_says_the_same(
         for name, parameter in adapted.named_parameters():
             if "lora_B" in name:
                 parameter.normal_(0, 0.5)  # a trained adapter is not zero
-    adapted.save_pretrained(tmp_path / "adapter")
+    adapted.save_pretrained(str(tmp_path / "adapter"))
     model, tokenizer = load_model(gqa_model, "cpu")
     twin = merge_adapter(model, tmp_path / "adapter")
     assert supports(twin)
@@ -168,7 +168,8 @@ def test_a_model_the_runner_does_not_compute_keeps_its_own_forward(tmp_path: Pat
         num_key_value_heads=2,
         attention_bias=True,  # biases: not a plain Llama
     )
-    model = LlamaForCausalLM(config).eval()
+    model = LlamaForCausalLM(config)
+    model.eval()  # type: ignore[no-untyped-call]
     assert not supports(model)
     ids = torch.tensor([[1, 5, 9, 3]])
     expected = generate_tokens(model, ids, 12, do_sample=False)
@@ -178,16 +179,24 @@ def test_a_model_the_runner_does_not_compute_keeps_its_own_forward(tmp_path: Pat
 
 
 @pytest.mark.skipif(not native_bfloat16(), reason="this CPU has no native bfloat16")
-def test_chat_runs_in_bfloat16_where_the_cpu_multiplies_it(tiny_model: Path) -> None:
+def test_bfloat16_when_asked_says_what_generate_says_in_bfloat16(
+    tiny_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TWIN_DECODE", "bfloat16")
     engine = load_folder(tiny_model)
-    assert engine.model.dtype == torch.bfloat16  # type: ignore[attr-defined]
+    assert isinstance(engine, TransformersEngine) and engine.fast
+    assert engine.model.dtype == torch.bfloat16
+    settings = GenerationSettings(max_new_tokens=24, temperature=0)
+    fast = "".join(engine.stream(CHAT, settings))
+    slow = TransformersEngine(engine.model, engine.tokenizer, "plain", fast=False)
+    assert fast.strip() and fast == "".join(slow.stream(CHAT, settings))
 
 
-@pytest.mark.parametrize("mode", ["float32", "generate"])
-def test_float32_stays_when_asked(
+@pytest.mark.parametrize("mode", ["", "generate"])
+def test_float32_stays_by_default_and_on_the_plain_path(
     tiny_model: Path, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
     monkeypatch.setenv("TWIN_DECODE", mode)
     engine = load_folder(tiny_model)
-    assert engine.model.dtype == torch.float32  # type: ignore[attr-defined]
-    assert engine.fast == (mode == "float32")  # type: ignore[attr-defined]
+    assert engine.model.dtype == torch.float32
+    assert engine.fast == (mode == "")

@@ -13,7 +13,8 @@ A Transformers model speaks through twin's own decoding loop (`twin.chat.decode`
 processors and draw as `model.generate`, without its per-call overhead); a plain Llama on the
 CPU, the default model and every twin made from it, computes each step through a lean forward
 pass of the same arithmetic (`twin.models.runner`), any other model through its own forward.
-``TWIN_DECODE=generate`` makes replies come from `model.generate` itself, the plain path.
+``TWIN_DECODE=generate`` makes replies come from `model.generate` itself, the plain path;
+``TWIN_DECODE=bfloat16`` runs the fast path in bfloat16 (`for_speech`).
 
 Where llama-cpp-python is installed and the model or run has a GGUF export, llama.cpp runs it
 instead; that path is small and untested here (llama-cpp-python is not installed on the
@@ -40,9 +41,9 @@ from twin.vault.sealed import Sealer
 MODEL_ENV = "TWIN_MODEL"
 """A local model folder (or GGUF file) to speak through instead of the trained twin."""
 DECODE_ENV = "TWIN_DECODE"
-"""``generate`` speaks through Transformers' `model.generate` in the model's own precision (the
-plain path, slower); ``float32`` through twin's own loop without turning the model to bfloat16;
-else twin's own loop, in bfloat16 where the CPU multiplies it natively."""
+"""``generate`` speaks through Transformers' `model.generate` (the plain path, slower);
+``bfloat16`` through twin's own loop with the model in bfloat16 where the CPU multiplies it
+natively; else (the default) through twin's own loop in the model's own precision."""
 
 
 @dataclass(frozen=True)
@@ -395,15 +396,16 @@ def load_engine(
 
 
 def for_speech(model: Any) -> Any:
-    """The model as chat runs it: in bfloat16 on a CPU that multiplies bfloat16 natively (AMX
-    or AVX-512 BF16), which halves the bytes each token reads and the memory the model holds;
-    as it is on other machines, on a GPU, and with ``TWIN_DECODE`` set to ``generate`` or
-    ``float32``. A twin's adapter is merged before this, in float32."""
+    """The model as chat runs it: as loaded, unless ``TWIN_DECODE=bfloat16`` asks for bfloat16
+    on a CPU that multiplies it natively (AMX or AVX-512 BF16). Not the default: measured on
+    the default model with AMX (bench/chat.py), bfloat16 was no faster than float32 through the
+    lean runner (31.6 against 32.2 tokens/s) and its greedy replies left float32's after about
+    a third of the tokens. A twin's adapter is merged before this, in float32."""
     import torch
 
     from twin.models.runner import native_bfloat16
 
-    if os.environ.get(DECODE_ENV, "") in {"generate", "float32"}:
+    if os.environ.get(DECODE_ENV, "") != "bfloat16":
         return model
     if str(getattr(model, "device", "cpu")) != "cpu" or model.dtype != torch.float32:
         return model
