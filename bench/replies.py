@@ -103,7 +103,7 @@ def main() -> None:
 
     home = Home(Path(args.home))
     vault = Vault.open(home, Secret(passphrase=args.passphrase))
-    engine = load_engine(home)
+    engine = load_engine(home, sealer=vault.sealer)
     twin = Twin(vault, engine, default_embedder())
     settings = replace(twin.default_settings(), seed=args.seed)  # shaped like the person's
     for pair in filter(None, args.options.split(",")):

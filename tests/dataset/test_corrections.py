@@ -75,8 +75,8 @@ def test_the_memory_slot_is_given_only_where_it_fits_the_row(
     imported: Vault, build: Build, embedder: Embedder, tmp_path: Path
 ) -> None:
     notes_vault(imported, embedder, tmp_path)
-    roomy = build(name="roomy", memory_tokens=4000, qa=False)
-    tight = build(name="tight", memory_tokens=30, qa=False)
+    roomy = build(name="roomy", memory=True, memory_tokens=4000, qa=False)
+    tight = build(name="tight", memory=True, memory_tokens=30, qa=False)
     off = build(name="off", memory=False, qa=False)
     slots = [e["messages"][0]["content"].endswith(RULE) for e in roomy["train"]]
     assert roomy["stats"]["examples"]["memory"] == len(roomy["train"]) and all(slots)

@@ -1,4 +1,4 @@
-"""The memory slot in training examples (on by default; `twin dataset build --no-memory`).
+"""The memory slot in training examples (`twin dataset build --memory`; QA examples always).
 
 At chat time the twin's system message is the persona, the passages recalled for the last
 thing said to it, and the rule to say only what those support (`twin.persona.prompt`). In

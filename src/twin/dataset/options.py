@@ -91,9 +91,9 @@ class BuildOptions:
     """Switch a filter off (repeatable)."""
     low_information: bool = False
     """Also drop targets that carry little (ok, haha, emoji only)."""
-    memory: bool = True
+    memory: bool = False
     """Give examples the system message chat uses (persona, a recalled passage, rule) where it
-    fits --memory-tokens."""
+    fits --memory-tokens (off: measured, it did not help; see the README)."""
     memory_tokens: int = 192
     """An example gets the memory slot only if the slot, your reply and the turn before it fit
     in this many tokens (the CPU training preset's row; 1024 on CUDA)."""
