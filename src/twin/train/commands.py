@@ -132,6 +132,12 @@ def _loss(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+def _train_loss(epoch: dict[str, Any]) -> float | None:
+    """An epoch's training loss: the language-model loss, or a preference round's DPO loss."""
+    loss: float | None = epoch.get("train_loss", epoch.get("dpo_loss"))
+    return loss
+
+
 @runs_group.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per run, one per line.")
 @pass_state
@@ -153,8 +159,8 @@ def runs_list(state: State, as_json: bool) -> None:
             run.base,
             run.dataset,
             _status(run),
-            " ".join(_loss(epoch["train_loss"]) for epoch in run.epochs) or "-",
-            " ".join(_loss(epoch["val_loss"]) for epoch in run.epochs) or "-",
+            " ".join(_loss(_train_loss(epoch)) for epoch in run.epochs) or "-",
+            " ".join(_loss(epoch.get("val_loss")) for epoch in run.epochs) or "-",
             f"{run.tokens_per_second:.0f}" if run.tokens_per_second else "-",
             headline_summary(state.home, run.id),
         )
@@ -217,8 +223,9 @@ def _describe(run: Run) -> str:
     ]
     for epoch in run.epochs:
         lines.append(
-            f"  {epoch['epoch']}: train loss {_loss(epoch['train_loss'])}, "
-            f"validation loss {_loss(epoch['val_loss'])}, after step {epoch['steps']}"
+            f"  {epoch['epoch']}: {'DPO' if 'dpo_loss' in epoch else 'train'} loss "
+            f"{_loss(_train_loss(epoch))}, validation loss {_loss(epoch.get('val_loss'))}, "
+            f"after step {epoch['steps']}"
             + (" (partial)" if epoch.get("partial") else "")
         )
     return "\n".join(lines)
