@@ -188,9 +188,9 @@ def test_killed_training_resumes_from_a_whole_checkpoint(
     from twin.vault.key import Secret
     from twin.vault.vault import Vault
 
-    steps = 24
+    steps = 120  # more than a fast machine finishes between a step seen and the kill
     args = ["--base", str(tiny_model), "--threads", "1", "--seq-len", "64", "--batch-size", "1"]
-    args += ["--max-steps", str(steps), "--epochs", "50", "--patience", "50", "--save-every", "1"]
+    args += ["--max-steps", str(steps), "--epochs", "500", "--patience", "500", "--save-every", "1"]
     with Vault.open(filled, Secret(passphrase="test passphrase")) as vault:
         sealer = vault.sealer
     rng = random.Random(7)
@@ -205,7 +205,7 @@ def test_killed_training_resumes_from_a_whole_checkpoint(
             assert process.poll() is None, "training ended before it could be killed"
             assert time.monotonic() < deadline, "no checkpoint within 120 s"
             time.sleep(0.05)
-        time.sleep(rng.uniform(0, 0.5))
+        time.sleep(rng.uniform(0, 0.3))
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
         (run,) = list_runs(filled)
