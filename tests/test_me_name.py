@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from tests.test_first_hour import _export_from_alex_moreno
 from tests.vault.helpers import ANN, BO
 from twin.home import Home
 from twin.vault import Secret, Vault
@@ -16,17 +17,6 @@ from twin.vault.collect import import_file
 from twin.vault.senders import UnknownSender
 
 Twin = Callable[..., Result]
-
-
-def _export_from_alex_moreno(tmp_path: Path) -> Path:
-    path = tmp_path / "WhatsApp Chat with Jo.txt"
-    path.write_text(
-        "2/13/24, 10:00 AM - Jo: are you coming tonight?\n"
-        "2/13/24, 10:03 AM - Alex Moreno: yes, at eight\n"
-        "2/13/24, 10:04 AM - Alex Moreno: I'll bring the bread\n",
-        encoding="utf-8",
-    )
-    return path
 
 
 def _stats(twin: Twin) -> dict[str, object]:
