@@ -21,10 +21,9 @@ from typing import ClassVar
 
 from twin.errors import BadInput
 from twin.importers.base import ParseOptions
-from twin.importers.files import SourceFile, read_only_copy
+from twin.importers.files import SQLITE_MAGIC, SourceFile, read_only_copy, sqlite_file_where
 from twin.records import Event
 
-_SQLITE = b"SQLite format 3\x00"
 _CHROME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
 _FIREFOX_SKIPPED = (4, 5, 6, 7)  # embed, redirect permanent, redirect temporary, download
 _CHROME_CORE = 0xFF
@@ -50,21 +49,12 @@ class BrowserHistoryImporter:
 
     def detect(self, source: SourceFile) -> bool:
         """An SQLite file with Firefox's or Chrome's history tables (opened immutable)."""
-        if source.is_zip or source.is_dir:
-            return False
-        try:
-            if source.head(16) != _SQLITE:
-                return False
-            uri = f"{source.path.resolve().as_uri()}?mode=ro&immutable=1"
-            with sqlite3.connect(uri, uri=True) as db:
-                return _flavour(db) is not None
-        except (sqlite3.Error, OSError, BadInput):
-            return False
+        return sqlite_file_where(source, lambda db: _flavour(db) is not None)
 
     def parse(self, source: SourceFile, options: ParseOptions) -> Iterator[Event]:
         """Yield one event per page visit, from a read-only copy."""
         label = source.label()
-        if source.is_zip or source.is_dir or source.head(16) != _SQLITE:
+        if source.is_zip or source.is_dir or source.head(16) != SQLITE_MAGIC:
             raise BadInput(label, "not an SQLite database (expected places.sqlite or History)")
         with read_only_copy(source.path) as db:
             try:

@@ -8,7 +8,7 @@ import shutil
 import sqlite3
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import IO
@@ -157,3 +157,25 @@ def read_only_copy(database: Path) -> Iterator[sqlite3.Connection]:
             yield db
         finally:
             db.close()
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+"""The first 16 bytes of every SQLite database file."""
+
+
+def sqlite_file_where(source: SourceFile, test: Callable[[sqlite3.Connection], bool]) -> bool:
+    """Whether `source` is an SQLite database, opened read-only and immutable, that passes `test`.
+
+    For importers' ``detect``: anything that is not such a database (a zip, a folder, another
+    file, a damaged database) is simply not theirs.
+    """
+    if source.is_zip or source.is_dir:
+        return False
+    try:
+        if source.head(16) != SQLITE_MAGIC:
+            return False
+        uri = f"{source.path.resolve().as_uri()}?mode=ro&immutable=1"
+        with sqlite3.connect(uri, uri=True) as db:
+            return test(db)
+    except (sqlite3.Error, OSError, BadInput):
+        return False

@@ -29,13 +29,12 @@ from typing import Any, ClassVar
 
 from twin.errors import BadInput
 from twin.importers.base import ParseOptions
-from twin.importers.files import SourceFile, read_only_copy
+from twin.importers.files import SQLITE_MAGIC, SourceFile, read_only_copy, sqlite_file_where
 from twin.records import Kind, Message
 
 ME = "Me"
 APPLE_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
 _NANOSECONDS_ABOVE = 10**11
-_SQLITE = b"SQLite format 3\x00"
 _TABLES = frozenset({"message", "handle", "chat", "chat_message_join"})
 _GROUP_STYLE = 43
 _REACTIONS = {
@@ -98,21 +97,12 @@ class IMessageImporter:
 
     def detect(self, source: SourceFile) -> bool:
         """An SQLite file with Messages' tables; opened read-only and immutable."""
-        if source.is_zip or source.is_dir:
-            return False
-        try:
-            if source.head(16) != _SQLITE:
-                return False
-            uri = f"{source.path.resolve().as_uri()}?mode=ro&immutable=1"
-            with sqlite3.connect(uri, uri=True) as db:
-                return set(_tables(db)) >= _TABLES
-        except (sqlite3.Error, OSError, BadInput):
-            return False
+        return sqlite_file_where(source, lambda db: set(_tables(db)) >= _TABLES)
 
     def parse(self, source: SourceFile, options: ParseOptions) -> Iterator[Message]:
         """Yield every message from a read-only copy of the database."""
         label = source.label()
-        if source.is_zip or source.is_dir or source.head(16) != _SQLITE:
+        if source.is_zip or source.is_dir or source.head(16) != SQLITE_MAGIC:
             raise BadInput(label, "not an SQLite database (expected the Messages app's chat.db)")
         with read_only_copy(source.path) as db:
             try:
