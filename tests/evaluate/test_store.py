@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from twin.evaluate.blindtest import wilson
 from twin.evaluate.results import EvalResult, ModelFigures, Sample
 from twin.evaluate.store import evaluations, forget_evaluations, latest_evaluation, save_evaluation
@@ -49,3 +51,13 @@ def test_wilson_interval_brackets_the_share() -> None:
     assert low < 0.7 < high
     assert round(low, 3) == 0.397 and round(high, 3) == 0.892
     assert wilson(0, 0) == (0.0, 1.0)
+
+
+def test_sounds_like_you_is_the_share_over_the_ceiling_and_never_over_all() -> None:
+    result = made("run-a", [1], 20.0)
+    result.ceiling = 0.8
+    result.twin = ModelFigures("twin", judged_as_you=0.6)
+    assert result.sounds_like_you == pytest.approx(0.75)
+    result.twin = ModelFigures("twin", judged_as_you=0.75)
+    result.ceiling = 0.62
+    assert result.sounds_like_you == 1.0

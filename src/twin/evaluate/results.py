@@ -108,10 +108,15 @@ class EvalResult:
 
     @property
     def sounds_like_you(self) -> float | None:
-        """The headline: the twin's judged-as-you share over the ceiling."""
+        """The headline: the twin's judged-as-you share over the ceiling, at most 1.
+
+        The ceiling is the judge's share for your own real replies; a twin taken for you more
+        often than they are is as like you as the judge can tell (on a few dozen held-out
+        replies the excess is noise), so it reads 100%, never 120%.
+        """
         if self.twin is None or self.twin.judged_as_you is None or not self.ceiling:
             return None
-        return self.twin.judged_as_you / self.ceiling
+        return min(1.0, self.twin.judged_as_you / self.ceiling)
 
     def models(self) -> list[ModelFigures]:
         return [figures for figures in (self.twin, self.base) if figures is not None]
