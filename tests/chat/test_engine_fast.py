@@ -11,9 +11,10 @@ import torch
 from tests.tiny import build_model
 from twin.chat.decode import CachedForward, decode, stop_tokens
 from twin.chat.engine import GenerationSettings, TransformersEngine, load_folder
-from twin.models.loading import load_model, merge_adapter
+from twin.models.loading import load_model
 from twin.models.runner import LlamaRunner, native_bfloat16, supports
 from twin.records import ChatTurn
+from twin.train.adapter_files import Adapter, merge
 
 CHAT: list[ChatTurn] = [
     {"role": "system", "content": "hello cat music"},
@@ -109,9 +110,7 @@ def test_a_seeded_sample_draws_what_generate_draws(gqa_model: Path) -> None:
     assert got == expected
 
 
-def test_a_merged_twin_takes_the_fast_path_and_says_the_same(
-    gqa_model: Path, tmp_path: Path
-) -> None:
+def test_a_merged_twin_takes_the_fast_path_and_says_the_same(gqa_model: Path) -> None:
     from peft import LoraConfig, get_peft_model
 
     base, _ = load_model(gqa_model, "cpu")
@@ -121,9 +120,9 @@ def test_a_merged_twin_takes_the_fast_path_and_says_the_same(
         for name, parameter in adapted.named_parameters():
             if "lora_B" in name:
                 parameter.normal_(0, 0.5)  # a trained adapter is not zero
-    adapted.save_pretrained(str(tmp_path / "adapter"))
+    adapter = Adapter.from_model(adapted)
     model, tokenizer = load_model(gqa_model, "cpu")
-    twin = merge_adapter(model, tmp_path / "adapter")
+    twin = merge(model, adapter)
     assert supports(twin)
     ids = prompt_ids(gqa_model)
     expected = generate_tokens(twin, ids, 30, do_sample=False)

@@ -1,8 +1,7 @@
-"""Load a base model, or the twin itself: a base model with a trained adapter merged in."""
+"""Load a base model; the twin is one with its adapter merged in (`train.adapter_files.merge`)."""
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,16 +43,3 @@ def load_model(
     model.to(device)  # type: ignore[arg-type]
     model.eval()  # type: ignore[no-untyped-call]
     return model, tokenizer
-
-
-def merge_adapter(model: PreTrainedModel, adapter_dir: Path) -> PreTrainedModel:
-    """`model` with the LoRA adapter in `adapter_dir` folded into its weights."""
-    from peft import PeftModel
-
-    with warnings.catch_warnings():
-        # PEFT calls a Transformers method Transformers has deprecated: nothing the user can act on.
-        warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
-        peft_model = PeftModel.from_pretrained(model, adapter_dir)
-    merged: PreTrainedModel = peft_model.merge_and_unload()
-    merged.eval()  # type: ignore[no-untyped-call]
-    return merged
