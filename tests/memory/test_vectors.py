@@ -6,9 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.conftest import PASSPHRASE
+from twin.home import Home
 from twin.memory import vectors
 from twin.memory.index import store_vectors
-from twin.vault import Vault
+from twin.vault import Secret, Vault
 
 SIZE = 3_000
 
@@ -77,6 +79,26 @@ def test_a_new_passage_is_found_by_the_next_search(big: tuple[Vault, np.ndarray]
     vectors.nearest(vault, query.tobytes(), 10)  # the lists are now held in memory
     (new,) = add_passages(vault, SIZE + 1, query[None, :])
     assert vectors.nearest(vault, query.tobytes(), 1)[0][0] == new
+
+
+def test_writes_elsewhere_in_the_vault_keep_the_lists_read(
+    big: tuple[Vault, np.ndarray], tmp_home: Home
+) -> None:
+    vault, centres = big
+    query = clustered(np.random.default_rng(14), 1, centres)[0]
+    vectors.nearest(vault, query.tobytes(), 5)
+    held = vectors._LISTS[vault]
+    with vault.transaction():  # what a chat turn or feedback writes
+        vault.db.execute(
+            "INSERT INTO rules (kind, value, created_at) VALUES ('exclude-contact', 'x', '')"
+        )
+    vectors.nearest(vault, query.tobytes(), 5)
+    assert vectors._LISTS[vault] is held
+    with Vault.open(tmp_home, Secret(passphrase=PASSPHRASE)) as other, other.transaction():
+        other.db.execute("DELETE FROM chunks WHERE id = 1")  # another process forgets one
+    vectors.nearest(vault, query.tobytes(), 5)
+    assert vectors._LISTS[vault] is not held
+    assert 1 not in vectors._LISTS[vault].ids
 
 
 def test_forgotten_passages_leave_their_lists(big: tuple[Vault, np.ndarray]) -> None:

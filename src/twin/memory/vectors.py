@@ -10,8 +10,9 @@ their exact cosine distance, read from ``chunk_embeddings``.
 Everything stays in the vault: the centroids (``vector_lists``), each passage's list and int8
 vector (``chunk_lists``, narrow, so it reads fast) and the full vectors. A process keeps the
 lists, the int8 vectors and their signs in memory (about 450 MB at a million passages) for as
-long as the vault is open and unchanged, so a long-lived `twin serve`, hub or `twin chat` reads
-them once; passages added since are scanned from a small tail until the next full read.
+long as the vault is open and the lists unchanged, so a long-lived `twin serve`, hub or `twin
+chat` reads them once: writes elsewhere in the vault (a chat turn, feedback) leave them be, and
+new or forgotten passages make the next search read them again.
 
 Measured on real all-MiniLM-L6-v2 embeddings of varied sentences with questions as queries
 (`bench/recall.py`): questions sit between the passages' clusters, so lists must be visited
@@ -198,7 +199,8 @@ def train_lists(vault: Vault, seed: int = 0) -> int:
 class _Lists:
     """The lists, int8 vectors and signs of every passage, as read at one state of the vault."""
 
-    state: tuple[int, int]
+    state: int
+    """`lists_version` when they were read."""
     centroids: Floats
     ids: np.ndarray[Any, np.dtype[np.int64]]
     """Chunk ids, grouped by list: those of list n are ``ids[starts[n]:starts[n + 1]]``."""
@@ -219,8 +221,13 @@ def vault_state(vault: Vault) -> tuple[int, int]:
     return version, vault.db.total_changes
 
 
+def lists_version(vault: Vault) -> int:
+    """Changes whenever anyone changes the lists (triggers keep it), and only then."""
+    return int(vault.db.execute("SELECT version FROM vector_lists_version").fetchone()[0])
+
+
 def _lists(vault: Vault) -> _Lists | None:
-    state = vault_state(vault)
+    state = lists_version(vault)
     cached = _LISTS.get(vault)
     if cached is not None and cached.state == state:
         return cached

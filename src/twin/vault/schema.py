@@ -474,3 +474,28 @@ def m722_speed_recall_lists(db: Connection) -> None:
         );
         """,
     )
+
+
+@migration
+def m723_speed_recall_lists_version(db: Connection) -> None:
+    """A counter that moves only when the recall lists change, so a process keeps the lists it
+    read (a few seconds at a million passages) across writes to the rest of the vault: a chat
+    turn, feedback, an event. Triggers keep it, so every connection's writes count, deletes by
+    cascade included."""
+    statements = [
+        """
+        CREATE TABLE vector_lists_version (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            version INTEGER NOT NULL
+        )
+        """,
+        "INSERT INTO vector_lists_version (id, version) VALUES (1, 0)",
+    ]
+    for table in ("vector_lists", "chunk_lists"):
+        for change in ("INSERT", "UPDATE", "DELETE"):
+            statements.append(
+                f"CREATE TRIGGER {table}_{change.lower()}_version AFTER {change} ON {table} "
+                "BEGIN UPDATE vector_lists_version SET version = version + 1; END"
+            )
+    for statement in statements:
+        db.execute(statement)
