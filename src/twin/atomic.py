@@ -8,6 +8,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from twin.home import private_folder
+
 
 def fsync_dir(folder: Path) -> None:
     """Make a rename inside `folder` durable."""
@@ -26,7 +28,7 @@ def write_file(path: Path, write: Callable[[Path], None]) -> None:
 
     The file is created readable by its owner only, as everything twin writes holds your data.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(name)
@@ -53,7 +55,7 @@ def write_folder(path: Path, write: Callable[[Path], None]) -> None:
     The old folder is moved aside before the new one takes its name and deleted only after, so
     at every moment either `path` or ``path.old`` holds a complete copy (see `readable_folder`).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     old = path.with_name(path.name + ".old")
     try:

@@ -7,6 +7,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+def private_folder(path: Path) -> Path:
+    """Create `path` and any missing folder above it readable by their owner only (0700).
+
+    A folder that already exists is left as it is: one outside the home may be the user's own.
+    """
+    missing = []
+    folder = path
+    while not folder.is_dir():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)  # the umask can only take bits away from 0700
+        except FileExistsError:  # made meanwhile by another process
+            if not folder.is_dir():
+                raise
+    return path
+
+
 def default_home() -> Path:
     """``$TWIN_HOME``, else ``$XDG_DATA_HOME/twin``, else ``~/.local/share/twin``."""
     if env := os.environ.get("TWIN_HOME"):
@@ -53,7 +74,12 @@ class Home:
         return self.path / "models"
 
     def ensure(self) -> Path:
-        """Create the home folder readable by its owner only (0700)."""
-        self.path.mkdir(parents=True, exist_ok=True)
+        """Create the home folder readable by its owner only (0700), and make each folder in it
+        owner-only too (an older twin made some 0755)."""
+        private_folder(self.path)
         self.path.chmod(0o700)
+        with os.scandir(self.path) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False) and entry.stat().st_mode & 0o077:
+                    os.chmod(entry.path, 0o700)
         return self.path

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from twin.atomic import readable_folder, write_text
 from twin.errors import TwinError
-from twin.home import Home
+from twin.home import Home, private_folder
 from twin.hookspecs import hookimpl
 from twin.train.presets import TrainConfig
 from twin.vault.forget import Forgotten
@@ -162,8 +162,8 @@ def new_run(home: Home, **values: Any) -> Run:
     """Create the folder and ``run.json`` of a new run."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     run_id = f"{stamp}-{secrets.token_hex(2)}"
-    folder = home.runs / run_id
-    folder.mkdir(parents=True)
+    folder = private_folder(home.runs) / run_id
+    folder.mkdir(mode=0o700)
     run = Run(id=run_id, folder=folder, pid=os.getpid(), **values)
     run.save()
     return run
