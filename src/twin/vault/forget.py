@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from twin.errors import TwinError
 from twin.plugins import call
+from twin.vault.forget_preview import doomed, touched_conversations
 from twin.vault.vault import Vault
 
 
@@ -34,10 +34,6 @@ def forget_derived(vault: Vault, gone: Forgotten) -> None:
     call("forget_derived", vault=vault, gone=gone)
 
 
-def _match(value: str) -> str:
-    return value.strip().casefold()
-
-
 def forget(
     vault: Vault,
     *,
@@ -55,84 +51,33 @@ def forget(
     - `import_id`: the messages or notes that import brought in, and its record;
     - `before`: messages sent, and notes and journal entries written, before that day.
     """
-    if not any((contact, conversation, source, import_id is not None, before)):
-        raise TwinError(
-            "say what to forget: --contact, --conversation, --source, --import or --before"
-        )
+    going = doomed(
+        vault,
+        contact=contact,
+        conversation=conversation,
+        source=source,
+        import_id=import_id,
+        before=before,
+    )
     db = vault.db
     gone = Forgotten()
     with vault.transaction():
         messages_before = _count(vault, "messages")
         notes_before = _count(vault, "notes")
-        doomed_conversations: set[int] = set()
-        if contact:
-            people = [
-                person
-                for (person,) in db.execute(
-                    "SELECT id FROM people WHERE lower(name) = ? UNION "
-                    "SELECT person_id FROM aliases WHERE lower(alias) = ?",
-                    (_match(contact), _match(contact)),
-                )
-            ]
-            if not people:
-                raise TwinError(f"no contact named {contact!r}; `twin stats` lists people")
-            marks = ",".join("?" * len(people))
-            gone.conversation_ids |= _ids(
-                vault,
-                f"SELECT DISTINCT conversation_id FROM messages WHERE sender_id IN ({marks})",
-                people,
-            )
-            doomed_conversations |= _ids(
-                vault,
-                "SELECT id FROM conversations WHERE coalesce(is_group, 0) = 0 AND lower(title) = ?",
-                [_match(contact)],
-            )
-            db.execute(f"DELETE FROM messages WHERE sender_id IN ({marks})", people)
-            db.execute(f"DELETE FROM people WHERE id IN ({marks})", people)
-            gone.people += len(people)
-        if conversation:
-            found = _ids(
-                vault,
-                "SELECT id FROM conversations WHERE lower(title) = ? OR lower(external_id) = ?",
-                [_match(conversation), _match(conversation)],
-            )
-            if not found:
-                raise TwinError(f"no conversation {conversation!r}; `twin stats` lists them")
-            doomed_conversations |= found
-        if source:
-            doomed_conversations |= _ids(
-                vault, "SELECT id FROM conversations WHERE source = ?", [source]
-            )
+        gone.conversation_ids = touched_conversations(vault, going)
+        messages_sql, message_params = going.message_ids
+        notes_sql, note_params = going.note_ids
+        gone.note_ids = {row[0] for row in db.execute(notes_sql, note_params)}
+        db.execute(f"DELETE FROM messages WHERE id IN ({messages_sql})", message_params)
+        db.execute(f"DELETE FROM notes WHERE id IN ({notes_sql})", note_params)
+        if going.people:
+            marks = ",".join("?" * len(going.people))
+            db.execute(f"DELETE FROM people WHERE id IN ({marks})", going.people)
+            gone.people += len(going.people)
         if import_id is not None:
-            if not db.execute("SELECT 1 FROM imports WHERE id = ?", (import_id,)).fetchone():
-                raise TwinError(f"there is no import {import_id}; `twin sources` lists them")
-            gone.conversation_ids |= _ids(
-                vault,
-                "SELECT DISTINCT conversation_id FROM messages WHERE import_id = ?",
-                [import_id],
-            )
-            db.execute("DELETE FROM messages WHERE import_id = ?", (import_id,))
-            gone.note_ids |= _ids(vault, "SELECT id FROM notes WHERE import_id = ?", [import_id])
-            db.execute("DELETE FROM notes WHERE import_id = ?", (import_id,))
             db.execute("DELETE FROM imports WHERE id = ?", (import_id,))
             gone.imports += 1
-        if before:
-            gone.conversation_ids |= _ids(
-                vault,
-                "SELECT DISTINCT conversation_id FROM messages WHERE sort_key < ?",
-                [before.isoformat()],
-            )
-            db.execute("DELETE FROM messages WHERE sort_key < ?", (before.isoformat(),))
-            gone.note_ids |= _ids(
-                vault, "SELECT id FROM notes WHERE created_at < ?", [before.isoformat()]
-            )
-            db.execute("DELETE FROM notes WHERE created_at < ?", (before.isoformat(),))
-        for conversation_id in doomed_conversations:
-            db.execute("DELETE FROM messages WHERE conversation_id = ?", (conversation_id,))
-        gone.conversation_ids |= doomed_conversations
         if source:
-            gone.note_ids |= _ids(vault, "SELECT id FROM notes WHERE source = ?", [source])
-            db.execute("DELETE FROM notes WHERE source = ?", (source,))
             gone.imports += db.execute("DELETE FROM imports WHERE source = ?", (source,)).rowcount
             db.execute("DELETE FROM aliases WHERE source = ?", (source,))
         gone.messages = messages_before - _count(vault, "messages")
@@ -161,7 +106,3 @@ def forget(
 def _count(vault: Vault, table: str) -> int:
     count: int = vault.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     return count
-
-
-def _ids(vault: Vault, sql: str, params: list[object]) -> set[int]:
-    return {row[0] for row in vault.db.execute(sql, params)}
