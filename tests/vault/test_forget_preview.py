@@ -90,7 +90,13 @@ def test_forgetting_a_contact_takes_their_lines_from_a_group_not_the_group(vault
 
 
 def test_unknown_criteria_are_refused_by_both_alike(vault: Vault) -> None:
-    for criteria in [{"contact": "Zed"}, {"conversation": "Nope"}, {"import_id": 99}, {}]:
+    refused: list[dict[str, Any]] = [
+        {"contact": "Zed"},
+        {"conversation": "Nope"},
+        {"import_id": 99},
+        {},
+    ]
+    for criteria in refused:
         with pytest.raises(TwinError) as previewed:
             preview_forget(vault, **criteria)
         with pytest.raises(TwinError) as forgotten:
