@@ -53,3 +53,23 @@ def test_a_blind_test_pick_never_trains_nor_counts_as_a_correction(vault: Vault)
         vault, context=DINNER, reply="twin's", verdict="bad", correction="real", source="blind-test"
     )
     assert preference_pairs(vault) == [] and in_your_voice(vault) == []
+
+
+def test_the_eval_says_in_words_whether_the_corrections_took() -> None:
+    from twin.evaluate.corrections import in_words
+
+    def made(similarity: float, closer: float) -> dict[str, float]:
+        return {
+            "checked": 8.0,
+            "close": 0.0,
+            "closer_than_before": closer,
+            "similarity": similarity,
+            "similarity_before": 0.3,
+        }
+
+    helped = in_words(made(0.5, 0.75), made(0.25, 0.25))
+    assert helped.startswith("Your 8 corrections brought the twin closer")
+    assert "6 of 8 replies closer" in helped and "base model 0.25" in helped
+    assert "did not take" in in_words(made(0.2, 0.25))
+    assert "no clear difference" in in_words(made(0.32, 0.5))
+    assert "no clear difference" in in_words(made(0.4, 0.25))  # closer on average, by a few

@@ -107,6 +107,11 @@ EMPTY_VAULT = (
     "`twin journal add TEXT` (a journal entry). Answering anyway."
 )
 """What `twin ask` says first when the vault holds no messages, notes or journal entries."""
+SAID_NOTE = (
+    "Noted: the next `twin dataset build` trains on it as a reply in your voice (then `twin "
+    "train --continue`), and `twin train --preferences` prefers it over the twin's."
+)
+"""What `twin chat` says to a /said: where the correction goes."""
 
 
 class _Session(AbstractContextManager["_Session"]):
@@ -259,7 +264,8 @@ def chat(state: State, /, show_sources: bool, speak: bool = False, **options: An
     """Talk with your twin. /sources shows what it recalled, /quit ends.
 
     /good and /bad judge the last reply, /said TEXT says what you would have said instead;
-    they are kept in the vault and become training data (`twin train --preferences`).
+    they are kept in the vault and become training data (`twin train --preferences`); a /said
+    is also an example in your voice in the next `twin dataset build`.
     """
     from twin.evaluate.refine import chatting  # `twin refine` waits while this is held
     from twin.voice.speak import player
@@ -308,7 +314,7 @@ def chat(state: State, /, show_sources: bool, speak: bool = False, **options: An
                 )
                 if said:
                     conversation[-1] = {"role": "assistant", "content": said}
-                console.print("Noted; it goes into the next training round.")
+                console.print(SAID_NOTE if said else "Noted; it goes into the next training round.")
                 continue
             if text == "/new":
                 conversation, last = [], None

@@ -146,6 +146,11 @@ def extra_lines(result: object) -> list[str]:
             f"Your corrections ({int(first['checked'])}): {each}; the replies you corrected: "
             f"similarity {first['similarity_before']:.2f}."
         )
+        if result.twin is not None and result.twin.corrections:
+            from twin.evaluate.corrections import in_words
+
+            base = result.base.corrections if result.base is not None else None
+            lines.append(in_words(result.twin.corrections, base or None))
     return lines
 
 

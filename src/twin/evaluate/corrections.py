@@ -7,7 +7,8 @@ correction given before the evaluated run was trained (the latest `Sizes.correct
 twin and its base model reply to the same context again, and each reply is compared with the
 correction: cosine similarity of their all-MiniLM-L6-v2 embeddings, *close* from `CLOSE`. The
 similarity of the corrected reply itself is the "before" figure: a correction did its work
-when the new reply is closer to it than the reply it corrected was.
+when the new reply is closer to it than the reply it corrected was. `in_words` says that in a
+sentence, with the base model (which never saw a correction) as the yardstick.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from twin.vault.vault import Vault
 CLOSE = 0.6
 """Cosine similarity from which a reply says something close to the correction (the same
 threshold as the grounding guard's support)."""
+CLEAR = 0.05
+"""A change of mean similarity smaller than this says nothing either way."""
 
 
 @dataclass
@@ -102,3 +105,24 @@ def figures(made: Sequence[CorrectionCheck], model: str) -> dict[str, float]:
         "similarity": sum(c.similarity[model] for c in scored) / len(scored),
         "similarity_before": sum(c.corrected_similarity for c in scored) / len(scored),
     }
+
+
+def in_words(twin: dict[str, float], base: dict[str, float] | None = None) -> str:
+    """What the corrections did, as a sentence: `twin`'s `figures` (and the base model's)."""
+    checked = int(twin["checked"])
+    now, before = twin["similarity"], twin["similarity_before"]
+    closer = round(twin["closer_than_before"] * checked)
+    if now - before >= CLEAR and closer * 2 >= checked:
+        verdict = "brought the twin closer to what you would have said"
+    elif before - now >= CLEAR:
+        verdict = "did not take: its replies are further from them than the ones you corrected"
+    else:
+        verdict = "made no clear difference yet"
+    said = (
+        f"Your {checked} corrections {verdict} (asked the same again, {closer} of {checked} "
+        f"replies closer to your words than the reply you corrected; similarity {now:.2f} "
+        f"against {before:.2f}"
+    )
+    if base:
+        said += f", base model {base['similarity']:.2f}"
+    return said + "). The twin trained on these contexts; the held-out figures say the rest."
