@@ -1,4 +1,4 @@
-"""Browser history from a copy of Firefox's ``places.sqlite`` or Chrome's ``History`` file, as
+"""Browser history from Firefox's ``places.sqlite`` or Chrome's ``History`` file, as
 `Event` records (kind ``visit``: a page opened, with its URL and title).
 
 * Firefox: ``moz_historyvisits`` joined to ``moz_places``; ``visit_date`` is microseconds since
@@ -7,9 +7,9 @@
 * Chrome, Chromium, Edge, Brave: ``visits`` joined to ``urls``; ``visit_time`` is microseconds
   since 1601-01-01 (UTC), ``visit_duration`` microseconds. Redirect hops (the chain-end
   bits of ``transition`` without ``CHAIN_END``) and subframe loads are skipped.
-* As for every database twin reads, the file is copied (with its ``-wal`` journal) to a
-  private temporary folder and the copy is opened read-only, so a running browser's database
-  is never touched, and a locked one can still be read.
+* As for every app database twin reads (`files.read_only_database`), the file is never written
+  nor copied to disk: it is read immutable (so a locked one can still be read), or with its
+  ``-wal`` log's committed pages laid in, in memory, while the browser runs.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import ClassVar
 
 from twin.errors import BadInput
 from twin.importers.base import ParseOptions
-from twin.importers.files import SQLITE_MAGIC, SourceFile, read_only_copy, sqlite_file_where
+from twin.importers.files import SQLITE_MAGIC, SourceFile, read_only_database, sqlite_file_where
 from twin.records import Event
 
 _CHROME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
@@ -52,11 +52,11 @@ class BrowserHistoryImporter:
         return sqlite_file_where(source, lambda db: _flavour(db) is not None)
 
     def parse(self, source: SourceFile, options: ParseOptions) -> Iterator[Event]:
-        """Yield one event per page visit, from a read-only copy."""
+        """Yield one event per page visit; the database is never written."""
         label = source.label()
         if source.is_zip or source.is_dir or source.head(16) != SQLITE_MAGIC:
             raise BadInput(label, "not an SQLite database (expected places.sqlite or History)")
-        with read_only_copy(source.path) as db:
+        with read_only_database(source.path, label) as db:
             try:
                 flavour = _flavour(db)
                 if flavour is None:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import shutil
 import sqlite3
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +12,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from twin.errors import BadInput
+from twin.importers.sqlite_image import WAL_HEADER, database_image, in_memory
 
 MAX_UNCOMPRESSED_BYTES = 8 * 1024**3
 """Largest total size an archive may expand to."""
@@ -139,24 +138,35 @@ def iter_text_lines(stream: IO[bytes], label: str) -> Iterator[tuple[int, str]]:
         raise BadInput(label, "file ends in the middle of a UTF-8 character", line=number) from None
 
 
-@contextmanager
-def read_only_copy(database: Path) -> Iterator[sqlite3.Connection]:
-    """A read-only connection to a copy of an app's SQLite database (with its -wal and -shm).
+def _immutable_uri(path: Path) -> str | None:
+    """The URI under which SQLite reads `path` in place, or None where it cannot open it by name
+    (an upload the hub holds in memory is a link to an anonymous in-memory file)."""
+    real = path.resolve()
+    return f"{real.as_uri()}?mode=ro&immutable=1" if real.is_file() else None
 
-    Reading a copy never changes the app's own file, not even while the app has it open.
+
+@contextmanager
+def read_only_database(
+    path: Path, label: str | None = None, *, latest: bool = True
+) -> Iterator[sqlite3.Connection]:
+    """A read-only connection to an app's SQLite database that writes nothing anywhere.
+
+    Without a write-ahead log beside it, the file is read in place, immutable (no lock, no
+    ``-shm``, no ``-wal`` made or touched). With one, or where SQLite can't open the file by
+    name, the file and its log are read into memory and the log's committed pages laid in
+    (`twin.importers.sqlite_image`): an app that is running keeps its newest messages there.
+    `latest=False` is for detection: the tables an importer looks for are in the file itself.
     """
-    with tempfile.TemporaryDirectory(prefix="twin-sqlite-") as folder:
-        copy = Path(folder) / database.name
-        shutil.copyfile(database, copy)
-        for suffix in ("-wal", "-shm"):
-            journal = database.with_name(database.name + suffix)
-            if journal.exists():
-                shutil.copyfile(journal, copy.with_name(copy.name + suffix))
-        db = sqlite3.connect(f"{copy.as_uri()}?mode=ro", uri=True)
-        try:
-            yield db
-        finally:
-            db.close()
+    uri = _immutable_uri(path)
+    wal = path.with_name(path.name + "-wal")
+    if uri is not None and not (latest and wal.is_file() and wal.stat().st_size > WAL_HEADER):
+        db = sqlite3.connect(uri, uri=True)
+    else:
+        db = in_memory(database_image(path, label or str(path)))
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -164,7 +174,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def sqlite_file_where(source: SourceFile, test: Callable[[sqlite3.Connection], bool]) -> bool:
-    """Whether `source` is an SQLite database, opened read-only and immutable, that passes `test`.
+    """Whether `source` is an SQLite database, opened as `read_only_database`, that passes `test`.
 
     For importers' ``detect``: anything that is not such a database (a zip, a folder, another
     file, a damaged database) is simply not theirs.
@@ -174,8 +184,7 @@ def sqlite_file_where(source: SourceFile, test: Callable[[sqlite3.Connection], b
     try:
         if source.head(16) != SQLITE_MAGIC:
             return False
-        uri = f"{source.path.resolve().as_uri()}?mode=ro&immutable=1"
-        with sqlite3.connect(uri, uri=True) as db:
+        with read_only_database(source.path, source.label(), latest=False) as db:
             return test(db)
     except (sqlite3.Error, OSError, BadInput):
         return False

@@ -2,10 +2,10 @@
 
 The rules this importer follows:
 
-* The database is never opened where it lies: it is copied (with its ``-wal`` journal, which
-  holds the newest messages while Messages runs) into a private temporary folder, and the copy
-  is opened read-only. Detection opens the file itself read-only and immutable, which writes
-  nothing, not even a journal.
+* The database is never written and never copied to disk (`files.read_only_database`): the
+  file is read immutable, or, while Messages runs and its ``-wal`` log holds the newest
+  messages, the file and the log's committed pages are read into memory. Detection opens the
+  file itself read-only and immutable, which writes nothing, not even a journal.
 * Messages are ``message`` rows joined to their chat through ``chat_message_join`` and to the
   other party through ``handle`` (a phone number or email address). ``is_from_me`` says which
   are the user's; the database holds no contact names, so others are named by their handle.
@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 
 from twin.errors import BadInput
 from twin.importers.base import ParseOptions
-from twin.importers.files import SQLITE_MAGIC, SourceFile, read_only_copy, sqlite_file_where
+from twin.importers.files import SQLITE_MAGIC, SourceFile, read_only_database, sqlite_file_where
 from twin.records import Kind, Message
 
 ME = "Me"
@@ -100,11 +100,11 @@ class IMessageImporter:
         return sqlite_file_where(source, lambda db: set(_tables(db)) >= _TABLES)
 
     def parse(self, source: SourceFile, options: ParseOptions) -> Iterator[Message]:
-        """Yield every message from a read-only copy of the database."""
+        """Yield every message, as of the app's last commit; the database is never written."""
         label = source.label()
         if source.is_zip or source.is_dir or source.head(16) != SQLITE_MAGIC:
             raise BadInput(label, "not an SQLite database (expected the Messages app's chat.db)")
-        with read_only_copy(source.path) as db:
+        with read_only_database(source.path, label) as db:
             try:
                 yield from _read(db, label)
             except sqlite3.DatabaseError as error:

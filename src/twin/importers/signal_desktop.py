@@ -9,7 +9,8 @@ Signal Desktop keeps everything in one SQLCipher database; once decrypted (for i
              sent_at (ms), source (e164), sourceServiceId or sourceUuid, hasAttachments,
              isErased, json, …)
 
-The file is opened read-only and immutable, so twin never writes to it (nor to a ``-wal``).
+The file is read as every app database is (`files.read_only_database`): never written, never
+copied to disk, a ``-wal`` log's committed pages laid in, in memory.
 Rules: ``outgoing`` messages are the user's (sender ``Me``); an incoming one's sender is the
 private conversation of its author's service id or number; erased and deleted-for-everyone
 messages are ``deleted``; ``call-history`` rows are calls; other row types (group changes,
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from twin.errors import BadInput
+from twin.importers.files import read_only_database
 from twin.records import Kind, Message
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -39,16 +41,12 @@ def looks_like_signal_db(path: Path) -> bool:
         with path.open("rb") as stream:
             if stream.read(16) != SQLITE_MAGIC:
                 return False
-        with _connect(path) as db:
+        with read_only_database(path, latest=False) as db:
             return {"conversationId", "sent_at"} <= _columns(db, "messages") and bool(
                 _columns(db, "conversations")
             )
-    except (OSError, sqlite3.Error):
+    except (OSError, sqlite3.Error, BadInput):
         return False
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
 
 
 def _columns(db: sqlite3.Connection, table: str) -> set[str]:
@@ -58,15 +56,13 @@ def _columns(db: sqlite3.Connection, table: str) -> set[str]:
 def read_signal_db(path: Path) -> Iterator[Message]:
     """Every message in a decrypted Signal Desktop database, conversation by conversation."""
     try:
-        db = _connect(path)
+        with read_only_database(path) as db:
+            try:
+                yield from _messages(db)
+            except sqlite3.DatabaseError as error:
+                raise BadInput(path, f"not a readable Signal Desktop database ({error})") from None
     except sqlite3.Error as error:
         raise BadInput(path, f"not a readable SQLite database ({error})") from None
-    try:
-        yield from _messages(db)
-    except sqlite3.DatabaseError as error:
-        raise BadInput(path, f"not a readable Signal Desktop database ({error})") from None
-    finally:
-        db.close()
 
 
 def _pick(columns: set[str], *names: str) -> str:
