@@ -78,6 +78,21 @@ CONVERSATION = [
 ]
 
 
+def opener_list(spec: str) -> list[str]:
+    """The openers to reply to: this file's own, twin eval's spread of the shipped ones
+    (``shipped:N``), or a file's lines (blank lines and ``#`` comments skipped)."""
+    if not spec:
+        return OPENERS
+    if spec.startswith("shipped:"):
+        from twin.evaluate.everyday import openers
+
+        return openers(int(spec.removeprefix("shipped:")))
+    from pathlib import Path
+
+    lines = Path(spec).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", default=os.environ.get("TWIN_HOME", "/tmp/t11"))
@@ -86,6 +101,15 @@ def main() -> None:
     parser.add_argument("--options", default="", help="key=value,... for GenerationSettings")
     parser.add_argument("--quiet", action="store_true")
     parser.add_argument("--compose", action="store_true", help="with the base model as composer")
+    parser.add_argument(
+        "--openers",
+        default="",
+        help="a file of openers, one a line (# comments), or shipped:N for twin eval's spread",
+    )
+    parser.add_argument("--no-facts", action="store_true", help="openers and the chat only")
+    parser.add_argument(
+        "--twin", default="", help="key=0|1,... Twin switches (talk_rule, talk_guard, retries)"
+    )
     args = parser.parse_args()
 
     from dataclasses import replace
@@ -112,6 +136,9 @@ def main() -> None:
         kind = type(current) if current is not None else float
         settings = replace(settings, **{key: kind(value)})
     twin.settings = settings
+    for pair in filter(None, args.twin.split(",")):
+        key, _, value = pair.partition("=")
+        setattr(twin, key, type(getattr(twin, key))(int(value)))
     if args.compose:
         from twin.chat.compose import base_composer
 
@@ -121,9 +148,11 @@ def main() -> None:
         return twin.ask([{"role": "user", "content": text}]).text
 
     known = known_words(vault, twin.persona)
+    openers = opener_list(args.openers)
+    facts, unanswerable = ([], []) if args.no_facts else (FACTS, UNANSWERABLE)
     started = time.perf_counter()
     real = invented = 0
-    for text in OPENERS:
+    for text in openers:
         reply = ask(text)
         ok = is_real_reply(reply)
         made_up = sorted(unsupported(reply, known))
@@ -133,43 +162,51 @@ def main() -> None:
             extra = f"  unsupported: {', '.join(made_up)}" if made_up else ""
             print(f"[opener {'ok ' if ok else 'NO '}] {text!r} -> {reply!r}{extra}")
     right = 0
-    for text, answer in FACTS:
+    for text, answer in facts:
         reply = ask(text)
         ok = answered(reply, " ".join(answer))
         right += ok
         if not args.quiet:
             print(f"[fact   {'ok ' if ok else 'NO '}] {text!r} -> {reply!r}")
     abstained = 0
-    for text in UNANSWERABLE:
+    for text in unanswerable:
         reply = ask(text)
         ok = is_abstention(reply)
         abstained += ok
         if not args.quiet:
             print(f"[none   {'ok ' if ok else 'NO '}] {text!r} -> {reply!r}")
     conversation: list[dict[str, str]] = []
-    whole = 0
+    whole = talked = 0
+    said: set[str] = set()
     for text in CONVERSATION:
         conversation.append({"role": "user", "content": text})
         reply = twin.ask(conversation).text
         conversation.append({"role": "assistant", "content": reply})
         ok = not reads_as_fragment(reply)
         whole += ok
+        fresh = is_real_reply(reply) and reply.casefold() not in said
+        talked += fresh
+        said.add(reply.casefold())
         if not args.quiet:
-            print(f"[chat   {'ok ' if ok else 'NO '}] {text!r} -> {reply!r}")
+            mark = ("ok " if ok else "NO ") + ("" if fresh else "(abstained or repeated)")
+            print(f"[chat   {mark}] {text!r} -> {reply!r}")
     took = time.perf_counter() - started
-    asked = len(OPENERS) + len(FACTS) + len(UNANSWERABLE) + len(CONVERSATION)
+    asked = len(openers) + len(facts) + len(unanswerable) + len(CONVERSATION)
     print(f"settings: {settings}")
-    print(f"openers answered with a real reply: {real}/{len(OPENERS)} = {real / len(OPENERS):.0%}")
+    print(f"openers answered with a real reply: {real}/{len(openers)} = {real / len(openers):.0%}")
     print(
-        f"openers with an unsupported fact:   {invented}/{len(OPENERS)} = "
-        f"{invented / len(OPENERS):.0%}"
+        f"openers with an unsupported fact:   {invented}/{len(openers)} = "
+        f"{invented / len(openers):.0%}"
     )
-    print(f"fact questions answered right:      {right}/{len(FACTS)} = {right / len(FACTS):.0%}")
-    print(
-        f"unanswerable questions abstained:   {abstained}/{len(UNANSWERABLE)} = "
-        f"{abstained / len(UNANSWERABLE):.0%}"
-    )
+    if facts:
+        share = right / len(facts)
+        print(f"fact questions answered right:      {right}/{len(facts)} = {share:.0%}")
+        print(
+            f"unanswerable questions abstained:   {abstained}/{len(unanswerable)} = "
+            f"{abstained / len(unanswerable):.0%}"
+        )
     print(f"ten-turn chat, turns without a fragment: {whole}/{len(CONVERSATION)}")
+    print(f"ten-turn chat, real replies not said before: {talked}/{len(CONVERSATION)}")
     print(f"{took / asked:.2f} s a reply; load {os.getloadavg()}")
     vault.close()
 
