@@ -12,14 +12,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+import os
+import secrets
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 from twin.errors import TwinError
 from twin.records import Message
 from twin.vault.collect import ImportSummary, _Collector
 from twin.vault.people import my_names, set_me
 from twin.vault.rules import RuleSet
+from twin.vault.sealed import memory_views_work
 from twin.vault.vault import Vault
 
 PUSH_VERSION = "hub-push-1"
@@ -95,3 +101,45 @@ def collect_messages(
             (summary.added, summary.already_there, summary.skipped, import_id),
         )
     return summary
+
+
+def note_file_name(title: str) -> str:
+    """The Markdown file name a pushed note is read under: its title, with nothing odd in it."""
+    name = "".join(c if c.isalnum() or c in " -_" else "_" for c in title)[:100]
+    return f"{name.strip() or 'note'}.md"
+
+
+@contextmanager
+def note_in_memory(staging: Path, title: str, text: str) -> Iterator[Path]:
+    """A fresh owner-only folder in `staging` holding one Markdown note, for the notes importers.
+
+    The note itself lies in an anonymous in-memory file (``memfd_create``), never on a disk;
+    the folder holds only a link to it, named after the title. Both go when the block ends, or
+    with the process. Where the system has no in-memory files, the note is an owner-only file
+    (0600) in the owner-only folder, removed at the end of the block.
+    """
+    folder = staging / f"push-{secrets.token_hex(6)}"
+    folder.mkdir(mode=0o700)
+    note = folder / note_file_name(title)
+    data = f"# {title}\n\n{text}\n".encode()
+    fd = -1
+    try:
+        if memory_views_work():
+            fd = os.memfd_create(f"twin-{note.name}", os.MFD_CLOEXEC)
+            _write_all(fd, data)
+            note.symlink_to(f"/proc/{os.getpid()}/fd/{fd}")
+        else:
+            with open(note, "wb", opener=lambda p, f: os.open(p, f, 0o600)) as plain:
+                plain.write(data)
+        yield folder
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write all of `data` (one `os.write` may write less)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]

@@ -6,8 +6,6 @@ standing rules and `twin forget` apply to it as to anything imported.
 
 from __future__ import annotations
 
-import secrets
-import shutil
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +17,7 @@ from twin.hub.deps import DeviceDep, HubDep, VaultDep
 from twin.hub.provenance import check_rules, count_pushed, device_import, origin
 from twin.memory.store import add_journal_entry, import_notes
 from twin.records import Kind, Message
-from twin.vault.pushed import collect_messages
+from twin.vault.pushed import collect_messages, note_in_memory
 
 router = APIRouter(prefix="/api/push", tags=["push"])
 DOCUMENTED = ConfigDict(use_attribute_docstrings=True)
@@ -130,16 +128,11 @@ def push_journal(
 
 @router.post("/notes")
 def push_note(hub: HubDep, vault: VaultDep, device: DeviceDep, note: NoteIn) -> dict[str, Any]:
-    """A note, read by the Markdown importer as if it were a file in a notes folder."""
+    """A note, read by the Markdown importer as if it were a file in a notes folder (held in
+    memory only: `note_in_memory`)."""
     check_rules(vault, "markdown")
-    folder = hub.staging / f"push-{secrets.token_hex(6)}"
-    folder.mkdir(mode=0o700)
-    try:
-        name = "".join(c if c.isalnum() or c in " -_" else "_" for c in note.title)[:100]
-        (folder / f"{name or 'note'}.md").write_text(f"# {note.title}\n\n{note.text}\n")
+    with note_in_memory(hub.staging, note.title, note.text) as folder:
         summary = import_notes(vault, folder, hub.embedder(), private=note.private)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
     with vault.transaction():
         vault.db.execute(
             "UPDATE imports SET file_name = ? WHERE id = ?",
