@@ -91,3 +91,34 @@ def test_the_slot_keeps_the_line_that_shares_most_words_with_what_was_said() -> 
     assert relevant_part(text, "hello") == "## Winter concert"  # nothing shared: the first
     long = "One sentence about cats. " * 3 + "The concert is on Friday. " + "x " * 200
     assert relevant_part(long, "when is the concert", limit=60) == "The concert is on Friday."
+
+
+def test_a_correction_whose_recalled_passages_overflow_the_row_trains_without_them(
+    vault: Vault,
+) -> None:
+    from twin.dataset.corrections import correction_examples
+    from twin.dataset.tokens import CharacterEstimate
+
+    books = [{"role": "user", "content": "any book recommendations?"}]
+    record_feedback(
+        vault, context=books, reply="no", verdict="bad", correction="i'm so slow ahah, one sec"
+    )
+    slot = "Recalled: " + "a long note about every book I read this year. " * 20
+
+    def system(query: str) -> str:  # the slot for a query, persona and rule alone for none
+        return f"You are Sam. {slot if query else ''}Rule."
+
+    def keep(text: str, _where: str) -> str:
+        return text
+
+    made, used = correction_examples(
+        vault, system, keep, CharacterEstimate(), me="Sam", max_tokens=60
+    )
+    assert [c.reply for c in used] == ["i'm so slow ahah, one sec"]
+    [example] = made
+    assert example.system.text == "You are Sam. Rule."
+    assert [line.text for line in example.context] == ["any book recommendations?"]
+    roomy, _ = correction_examples(
+        vault, system, keep, CharacterEstimate(), me="Sam", max_tokens=999
+    )
+    assert slot in roomy[0].system.text  # the slot where it fits

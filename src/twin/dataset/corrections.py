@@ -78,9 +78,12 @@ def correction_examples(
 ) -> tuple[list[Example], list[Correction]]:
     """The examples the corrections make, and the corrections used.
 
-    `system` gives the system message for the last thing said before the reply. Older turns
-    are left out to fit `max_tokens`; a correction that does not fit even alone is left out.
-    The same context and text given twice make one example.
+    `system` gives the system message for the last thing said before the reply. Where that
+    message, the last thing said and the reply do not fit `max_tokens` together, the system
+    message is the one chat uses when nothing is recalled (``system("")``: persona and rule),
+    as a conversation's example falls back to its persona line. Older turns are left out to
+    fit; a correction that does not fit even so is left out. The same context and text given
+    twice make one example.
     """
     examples: list[Example] = []
     used: list[Correction] = []
@@ -97,21 +100,25 @@ def correction_examples(
         seen.add(key)
         where = f"feedback {correction.feedback_id}"
         query = next((t["content"] for t in reversed(turns) if t["role"] == "user"), "")
-        head = line("system", "", system(query))
         target = line("assistant", me, redact(correction.reply, f"{where}, your reply"))
-        room = max_tokens - head.tokens - target.tokens
-        context: list[Line] = []
-        for number in range(len(turns) - 1, -1, -1):
-            turn = turns[number]
-            said = line(
+        said = [
+            line(
                 turn["role"],
                 me if turn["role"] == "assistant" else "",
                 redact(turn["content"], f"{where}, turn {number + 1}"),
             )
-            if said.tokens > room:
+            for number, turn in enumerate(turns)
+        ]
+        head = line("system", "", system(query))
+        if head.tokens + said[-1].tokens + target.tokens > max_tokens and query:
+            head = line("system", "", system(""))
+        room = max_tokens - head.tokens - target.tokens
+        context: list[Line] = []
+        for turn_line in reversed(said):
+            if turn_line.tokens > room:
                 break
-            room -= said.tokens
-            context.insert(0, said)
+            room -= turn_line.tokens
+            context.insert(0, turn_line)
         if not context or room < 0:
             continue
         examples.append(Example(head, context, target))
