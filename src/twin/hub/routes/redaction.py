@@ -9,6 +9,7 @@ the dataset's own options applies both.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
@@ -26,6 +27,7 @@ from twin.dataset.wordlists import WordLists
 from twin.errors import TwinError
 from twin.hub.deps import HubDep, VaultDep, render
 from twin.hub.jobs import JobContext
+from twin.hub.state import Hub
 
 router = APIRouter()
 SPEAKER = "speaker name"
@@ -116,35 +118,46 @@ def review_page(
     )
 
 
+def _change_lists(
+    hub: Hub, name: str, kind: str, change: Callable[[WordLists], object], said: str
+) -> Response:
+    """Apply `change` to the saved word lists, then go back to the review saying `said`.
+
+    A `change` that raises leaves the lists as they were.
+    """
+    lists = WordLists.load(hub.home)
+    change(lists)
+    lists.save(hub.home)
+    return RedirectResponse(
+        _back(name, kind, f"{said} Rebuild the dataset to apply it."), status_code=303
+    )
+
+
 @router.post("/dataset/{name}/redactions/allow")
 def allow(hub: HubDep, name: str, word: Annotated[str, Form()], kind: str = "") -> Response:
     """Never redact `word`: a false positive (as `twin dataset redaction allow`)."""
-    lists = WordLists.load(hub.home)
-    lists.allow(word)
-    lists.save(hub.home)
-    said = f"“{word}” will never be redacted. Rebuild the dataset to apply it."
-    return RedirectResponse(_back(name, kind, said), status_code=303)
+    return _change_lists(
+        hub, name, kind, lambda lists: lists.allow(word), f"“{word}” will never be redacted."
+    )
 
 
 @router.post("/dataset/{name}/redactions/deny")
 def deny(hub: HubDep, name: str, word: Annotated[str, Form()], kind: str = "") -> Response:
     """Always redact `word`: a name or detail the builder missed (`redaction deny`)."""
-    lists = WordLists.load(hub.home)
-    lists.deny(word)
-    lists.save(hub.home)
-    said = f"“{word}” will always be redacted. Rebuild the dataset to apply it."
-    return RedirectResponse(_back(name, kind, said), status_code=303)
+    return _change_lists(
+        hub, name, kind, lambda lists: lists.deny(word), f"“{word}” will always be redacted."
+    )
 
 
 @router.post("/dataset/{name}/redactions/drop")
 def drop(hub: HubDep, name: str, word: Annotated[str, Form()], kind: str = "") -> Response:
     """Take `word` off both lists (`redaction drop`)."""
-    lists = WordLists.load(hub.home)
-    if not lists.drop(word):
-        raise TwinError(f"{word!r} is on neither list")
-    lists.save(hub.home)
-    said = f"“{word}” is off your lists. Rebuild the dataset to apply it."
-    return RedirectResponse(_back(name, kind, said), status_code=303)
+
+    def take_off(lists: WordLists) -> None:
+        if not lists.drop(word):
+            raise TwinError(f"{word!r} is on neither list")
+
+    return _change_lists(hub, name, kind, take_off, f"“{word}” is off your lists.")
 
 
 @router.post("/dataset/{name}/rebuild")
