@@ -108,8 +108,8 @@ EMPTY_VAULT = (
 )
 """What `twin ask` says first when the vault holds no messages, notes or journal entries."""
 SAID_NOTE = (
-    "Noted: the next `twin dataset build` trains on it as a reply in your voice (then `twin "
-    "train --continue`), and `twin train --preferences` prefers it over the twin's."
+    "Noted: your next `twin dataset build` trains on it as your reply, and `twin train "
+    "--preferences` prefers it over the twin's."
 )
 """What `twin chat` says to a /said: where the correction goes."""
 
