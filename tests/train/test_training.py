@@ -15,6 +15,7 @@ from tests.tiny import write_dataset
 from twin.atomic import write_file
 from twin.errors import TwinError
 from twin.home import Home
+from twin.train.before import estimate_run
 from twin.train.estimate import Estimate, refuse_if_too_big
 from twin.train.runs import Run, get_run, latest_good_run, list_runs
 from twin.train.training import TrainRequest, train
@@ -66,6 +67,22 @@ def test_resume_goes_on_from_the_step_it_stopped_at(
     assert steps[0] == 4 and resumed.step == 8
     for name, weights in adapter_weights(whole).items():
         torch.testing.assert_close(adapter_weights(resumed)[name], weights, rtol=1e-4, atol=1e-5)
+
+
+def test_the_estimate_counts_the_steps_and_tokens_the_run_takes(
+    tmp_home: Home, tiny_model: Path, dataset: Path
+) -> None:
+    ahead = estimate_run(tmp_home, request(tiny_model, epochs=2, patience=3))
+    run = train(tmp_home, request(tiny_model, epochs=2, patience=3), progress=False)
+    assert ahead.steps == run.total_steps == run.step > 2
+    assert ahead.epoch_tokens * 2 == run.seen_tokens
+    assert ahead.examples == run.examples
+
+    def stop_at_step_3(run: Run, loss: float) -> bool:
+        return run.step == 3
+
+    train(tmp_home, request(tiny_model, max_steps=7), on_step=stop_at_step_3, progress=False)
+    assert estimate_run(tmp_home, TrainRequest(resume=True)).steps == 7 - 3
 
 
 def test_a_killed_run_shows_as_stopped_and_resumes(

@@ -1,8 +1,8 @@
 """The cost of a run before it starts: what `twin train` prints first, without training.
 
-The Training page of the hub shows it before the person presses Start. It plans the run as
-`train` does (the same preset, overrides, dataset and base model), packs the examples with the
-base model's tokenizer, and asks `estimate` for time and memory, counting the model's weights
+The Training page of the hub shows it before the person presses Start. It plans the run with
+`plan_run`, as `train` does (the same preset, overrides, dataset, base model, packed rows and
+step count), and asks `estimate` for time and memory, counting the model's weights
 from its safetensors headers instead of loading them.
 """
 
@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 import math
 import struct
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from twin.errors import TwinError
 from twin.home import Home
 from twin.train.estimate import Estimate, estimate
-from twin.train.training import TrainRequest, _plan, _rows
+from twin.train.training import TrainRequest, plan_run
 
 
 @dataclass(frozen=True)
@@ -64,28 +63,19 @@ def weight_count(model_dir: Path) -> int:
 
 def estimate_run(home: Home, request: TrainRequest) -> RunEstimate:
     """Time and memory of the run `request` describes, the way `train` works them out."""
-    from transformers import AutoConfig, AutoTokenizer
+    from transformers import AutoConfig
 
-    plan = _plan(home, request)
-    config = plan.config
-    tokenizer = AutoTokenizer.from_pretrained(plan.base_dir)
-    examples, rows, _ = _rows(plan, tokenizer, request.sealer)
-    # The same step count and tokens as `train`.
-    steps_per_epoch = math.ceil(len(rows) / config.batch_size)
-    total_steps = min(steps_per_epoch * config.epochs, config.max_steps or sys.maxsize)
-    done = plan.checkpoint["step"] if plan.checkpoint else 0
-    epoch_tokens = sum(len(row.input_ids) for row in rows)
-    tokens_left = epoch_tokens * (total_steps - done) // steps_per_epoch
+    plan = plan_run(home, request)
     model_config = AutoConfig.from_pretrained(plan.base_dir)
     cost = estimate(
-        model_config, weight_count(plan.base_dir), config, tokens_left, total_steps - done
+        model_config, weight_count(plan.base_dir), plan.config, plan.tokens_left, plan.steps_left
     )
     return RunEstimate(
         plan.folder.name,
         plan.base_name,
-        len(examples),
-        total_steps - done,
-        epoch_tokens,
-        config.device,
+        len(plan.examples),
+        plan.steps_left,
+        plan.epoch_tokens,
+        plan.config.device,
         cost,
     )

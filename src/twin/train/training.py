@@ -137,19 +137,60 @@ def _examples_for_continue(
 
 
 @dataclass
-class _Plan:
-    """What a run will train: settings, data, base model, and where it starts from."""
+class RunPlan:
+    """What a run will train and how far: `plan_run`'s answer, for `train` and the estimate.
+
+    The step and token counts are worked out here only, so the cost the hub shows before a run
+    and the run itself cannot drift apart.
+    """
 
     config: TrainConfig
     folder: Path
     base_name: str
     base_dir: Path
     parent: Run | None = None
+    """The completed run a continued run starts from."""
     run: Run | None = None
+    """The stopped run a resumed run goes on with."""
     checkpoint: dict[str, Any] | None = None
+    """The resumed run's last checkpoint."""
+    tokenizer: Any = None
+    """The base model's tokenizer, which the rows were packed with."""
+    examples: list[data.TokenizedExample] = field(default_factory=list)
+    rows: list[data.Row] = field(default_factory=list)
+    """The training examples packed into rows of at most ``seq_len`` tokens."""
+    val_rows: list[data.Row] = field(default_factory=list)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return math.ceil(len(self.rows) / self.config.batch_size)
+
+    @property
+    def total_steps(self) -> int:
+        """Optimizer steps of the whole run: every epoch, unless ``max_steps`` stops it sooner."""
+        return min(self.steps_per_epoch * self.config.epochs, self.config.max_steps or sys.maxsize)
+
+    @property
+    def done(self) -> int:
+        """Steps a resumed run already took."""
+        return int(self.checkpoint["step"]) if self.checkpoint else 0
+
+    @property
+    def steps_left(self) -> int:
+        return self.total_steps - self.done
+
+    @property
+    def epoch_tokens(self) -> int:
+        """Tokens of one pass over the packed rows."""
+        return sum(len(row.input_ids) for row in self.rows)
+
+    @property
+    def tokens_left(self) -> int:
+        """Tokens the steps left will train on."""
+        return self.epoch_tokens * self.steps_left // max(self.steps_per_epoch, 1)
 
 
-def _plan(home: Home, request: TrainRequest) -> _Plan:
+def _what_to_train(home: Home, request: TrainRequest) -> RunPlan:
     """Work out what `request` means: a new run, a resumed one, or a continued one."""
     if request.resume:
         run = get_run(home, request.run_id) if request.run_id else latest_unfinished_run(home)
@@ -160,7 +201,7 @@ def _plan(home: Home, request: TrainRequest) -> _Plan:
         folder = home.datasets / run.dataset
         if not folder.is_dir() or data.dataset_hash(folder, request.sealer) != run.dataset_hash:
             raise TwinError(f"dataset {run.dataset!r} changed since run {run.id} began")
-        return _Plan(
+        return RunPlan(
             config=run.config,
             folder=folder,
             base_name=run.base,
@@ -172,29 +213,41 @@ def _plan(home: Home, request: TrainRequest) -> _Plan:
     config = preset(request.overrides.get("device")).override(**request.overrides)
     folder = data.dataset_dir(home, request.dataset)
     if not request.continue_training:
-        return _Plan(config, folder, request.base or "default", resolve_model(home, request.base))
+        return RunPlan(config, folder, request.base or "default", resolve_model(home, request.base))
     parent = latest_good_run(home)
     if parent is None:
         raise TwinError("no completed run to continue from; train one with `twin train`")
     if request.base is not None and request.base != parent.base:
         raise TwinError("--continue keeps the base model of the run it continues")
-    return _Plan(config, folder, parent.base, parent.base_path(home), parent=parent)
+    return RunPlan(config, folder, parent.base, parent.base_path(home), parent=parent)
 
 
-def _rows(
-    plan: _Plan, tokenizer: Any, sealer: Sealer | None
-) -> tuple[list[data.TokenizedExample], list[data.Row], list[data.Row]]:
-    """The training examples, the rows they pack into, and the packed validation rows."""
+def _pack(plan: RunPlan, sealer: Sealer | None) -> None:
+    """Read, tokenize and pack the training and validation examples into `plan`."""
     seq_len = plan.config.seq_len
     conversations = data.read_conversations(plan.folder / "train.jsonl", sealer)
     if plan.parent is not None:
         conversations = _examples_for_continue(plan.parent, conversations, plan.config.seed)
-    examples = data.tokenize_all(tokenizer, conversations, seq_len)
+    examples = data.tokenize_all(plan.tokenizer, conversations, seq_len)
     if not examples:
         raise TwinError(f"{plan.folder / 'train.jsonl'}: no assistant turn to learn from")
     held_out = data.read_conversations(plan.folder / "val.jsonl", sealer)
-    val_rows = data.pack(data.tokenize_all(tokenizer, held_out, seq_len), seq_len)
-    return examples, data.pack(examples, seq_len), val_rows
+    plan.examples = examples
+    plan.rows = data.pack(examples, seq_len)
+    plan.val_rows = data.pack(data.tokenize_all(plan.tokenizer, held_out, seq_len), seq_len)
+
+
+def plan_run(home: Home, request: TrainRequest) -> RunPlan:
+    """Everything `train` works out before it loads the model: settings, data, rows, steps.
+
+    `train` and the hub's estimate (`twin.train.before`) both plan through here.
+    """
+    from transformers import AutoTokenizer
+
+    plan = _what_to_train(home, request)
+    plan.tokenizer = AutoTokenizer.from_pretrained(plan.base_dir)
+    _pack(plan, request.sealer)
+    return plan
 
 
 def train(
@@ -202,33 +255,27 @@ def train(
 ) -> Run:
     """Train (or resume, or continue) a run as `request` says, and return it once it stops."""
     import torch
-    from transformers import AutoTokenizer
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")
-    plan = _plan(home, request)
+    plan = plan_run(home, request)
     config = plan.config
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     random.seed(config.seed)
-    tokenizer = AutoTokenizer.from_pretrained(plan.base_dir)
-    pad_id = tokenizer.pad_token_id
+    pad_id = plan.tokenizer.pad_token_id
     if pad_id is None:
-        pad_id = tokenizer.eos_token_id
-    examples, rows, val_rows = _rows(plan, tokenizer, request.sealer)
-    steps_per_epoch = math.ceil(len(rows) / config.batch_size)
-    total_steps = min(steps_per_epoch * config.epochs, config.max_steps or sys.maxsize)
-    done = plan.checkpoint["step"] if plan.checkpoint else 0
-    epoch_tokens = sum(len(row.input_ids) for row in rows)
+        pad_id = plan.tokenizer.eos_token_id
+    examples, rows, val_rows = plan.examples, plan.rows, plan.val_rows
+    total_steps = plan.total_steps
 
     model = _load_base(plan.base_dir, config)
     parameters = sum(p.numel() for p in model.parameters())
-    tokens_left = epoch_tokens * (total_steps - done) // steps_per_epoch
-    cost = estimate(model.config, parameters, config, tokens_left, total_steps - done)
+    cost = estimate(model.config, parameters, config, plan.tokens_left, plan.steps_left)
     refuse_if_too_big(cost)
     say(
-        f"Training on {len(examples)} examples ({epoch_tokens} tokens an epoch, "
+        f"Training on {len(examples)} examples ({plan.epoch_tokens} tokens an epoch, "
         f"{total_steps} steps) on {config.device}: {cost.describe()}."
     )
 
