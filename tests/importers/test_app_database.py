@@ -179,3 +179,13 @@ def test_a_database_held_in_memory_is_recognised_and_read(tmp_path: Path) -> Non
         source = SourceFile(link)
         assert IMessageImporter().detect(source)
         assert len(list(IMessageImporter().parse(source, ParseOptions()))) == 10
+
+
+def test_a_link_to_a_running_apps_database_reads_the_log_beside_the_file(
+    running_app: tuple[Path, sqlite3.Connection], tmp_path: Path
+) -> None:
+    path, app = running_app
+    app.execute("INSERT INTO t VALUES ('newest')")
+    link = tmp_path / "chat-link.db"
+    link.symlink_to(path)
+    assert count(link) == 1

@@ -138,13 +138,6 @@ def iter_text_lines(stream: IO[bytes], label: str) -> Iterator[tuple[int, str]]:
         raise BadInput(label, "file ends in the middle of a UTF-8 character", line=number) from None
 
 
-def _immutable_uri(path: Path) -> str | None:
-    """The URI under which SQLite reads `path` in place, or None where it cannot open it by name
-    (an upload the hub holds in memory is a link to an anonymous in-memory file)."""
-    real = path.resolve()
-    return f"{real.as_uri()}?mode=ro&immutable=1" if real.is_file() else None
-
-
 @contextmanager
 def read_only_database(
     path: Path, label: str | None = None, *, latest: bool = True
@@ -157,12 +150,14 @@ def read_only_database(
     (`twin.importers.sqlite_image`): an app that is running keeps its newest messages there.
     `latest=False` is for detection: the tables an importer looks for are in the file itself.
     """
-    uri = _immutable_uri(path)
-    wal = path.with_name(path.name + "-wal")
-    if uri is not None and not (latest and wal.is_file() and wal.stat().st_size > WAL_HEADER):
-        db = sqlite3.connect(uri, uri=True)
+    real = path.resolve()  # a link to the app's file: its log lies beside the file itself
+    by_name = real.is_file()  # not so for an upload the hub holds in memory (a link into /proc)
+    where = real if by_name else path
+    wal = where.with_name(where.name + "-wal")
+    if by_name and not (latest and wal.is_file() and wal.stat().st_size > WAL_HEADER):
+        db = sqlite3.connect(f"{real.as_uri()}?mode=ro&immutable=1", uri=True)
     else:
-        db = in_memory(database_image(path, label or str(path)))
+        db = in_memory(database_image(where, label or str(path)))
     try:
         yield db
     finally:
