@@ -236,3 +236,46 @@ def test_review_lists_every_replacement_and_no_original_is_written(
             data = path.read_bytes()
             for original in (b"900461", b"maya@example.com", b"Maya"):
                 assert original not in data, path
+
+
+def test_names_are_matched_in_any_case_and_without_their_accents() -> None:
+    redactor = Redactor({2: ["Inês Costa"], 3: ["Maya Rivera"]}, mine=["Sam Rivera"])
+    assert redactor.redact("saw ines and maya, INÊS says hi to Rivera", "x") == (
+        "saw <PERSON_1> and <PERSON_2>, <PERSON_1> says hi to Rivera"
+    )
+    assert redactor.redact("inês's shoes and Maya\u2019s bike", "x") == (
+        "<PERSON_1>'s shoes and <PERSON_2>\u2019s bike"
+    )
+    assert redactor.redact("the costas of the costa", "x") == "the costas of the <PERSON_1>"
+
+
+def test_names_that_are_words_stay_words_in_any_case() -> None:
+    redactor = Redactor({2: ["Will Smith"], 3: ["May"], 4: ["Rose Lane"]}, mine=["Sam"])
+    text = "will you pick a rose? may be late. Will do. Rose bushes may wilt"
+    assert redactor.redact(text, "x") == text
+    assert redactor.redact("hi may! thanks Rose, I saw Will", "x") == (
+        "hi may! thanks <PERSON_1>, I saw <PERSON_2>"  # lower-case 'may' stays the word
+    )
+
+
+def _index(vault: Vault) -> None:
+    """Index the messages for full-text search, as an import does at its end."""
+    vault.db.execute("INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages")
+
+
+def test_a_name_you_write_in_lower_case_is_still_the_person(
+    vault: Vault, chat: Chat, build: Build
+) -> None:
+    from twin.dataset.redaction import own_vocabulary
+
+    chat.say("Maya Field", "are you coming?")
+    chat.say("Sam", "yes! maya you're the best")
+    chat.say("Sam", "tell maya i said thanks")  # a lower-case writer writes names so too
+    chat.say("Sam", "We played in the field all day.")
+    chat.say("Sam", "The field was muddy, the ball was lost in the field.")
+    _index(vault)
+    me = {chat.people["Sam"]}
+    assert own_vocabulary(vault, me, ["Maya", "Field"]) == {"field"}
+    text = json.dumps(build()["train"], ensure_ascii=False)
+    assert "maya" not in text.casefold()
+    assert "muddy" in text and "the field" in text  # the word, kept

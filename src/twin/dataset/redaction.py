@@ -2,15 +2,19 @@
 
 What is replaced: email addresses, phone numbers (found by the ``phonenumbers`` library), URLs,
 payment card numbers (Luhn-checked), IBANs (mod-97-checked), the names of the other people in
-your vault (their names and aliases, matched whole-word and ignoring case), and anything on your
-always-redact list. ``<PERSON_1>`` is the same person everywhere in a dataset; the same email
-is always ``<EMAIL_1>``. Your own name is never replaced. Every replacement is written to the
+your vault (their names and aliases, matched whole-word, ignoring case and accents: "inês",
+"Ines" and "INÊS" are Inês), and anything on your always-redact list. A name part that is also
+an ordinary word ("Will", "May", "Rose", or one you write as a word yourself) is replaced only
+where it names the person ("hi May", "I saw Will"), never as the word ("will do", "a rose").
+``<PERSON_1>`` is the same person everywhere in a dataset; the same email is always
+``<EMAIL_1>``. Your own name is never replaced. Every replacement is written to the
 review file with the original, its placeholder, its kind and where it was.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -45,6 +49,19 @@ LEFTOVER_EMAIL = re.compile(
     r"[\w.+-]+\s?(?:@|\(at\)|\[at\])\s?[\w-]+(?:\s?(?:\.|\(dot\))\s?[\w-]+)+"
 )
 _TRAILING = ".,;:!?)]}'\""
+POSSESSIVE = ("'s", "\u2019s")
+"""The endings that make a name possessive; the name before them is still the person."""
+_POSSESSIVE = re.compile(r"['\u2019]s(?!\w)")
+_MARKS = re.compile(r"[\u0300-\u036f]+")
+"""Combining accents, as NFD spells them apart from their letter."""
+
+
+def fold(text: str) -> str:
+    """`text` as names are compared: without case or accents ("Inês", "INES", "ines" are one)."""
+    folded = text.casefold()
+    if folded.isascii():
+        return folded
+    return unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFD", folded)))
 
 
 def luhn(digits: str) -> bool:
@@ -138,11 +155,11 @@ class Redactor:
     numbers: dict[str, dict[object, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.never = {word.casefold() for word in self.lists.never}
-        own = {part.casefold() for name in self.mine for part in WORD.findall(name)}
-        vocabulary = {word.casefold() for word in self.vocabulary}
+        self.never = {fold(word) for word in self.lists.never}
+        own = {fold(part) for name in self.mine for part in WORD.findall(name)}
+        vocabulary = {fold(word) for word in self.vocabulary}
         self.words: dict[str, int] = {}
-        """Distinctive name parts, matched whole-word in any case."""
+        """Distinctive name parts (folded), matched whole-word in any case and accents."""
         self.name_words: dict[str, int] = {}
         """Name parts that are also ordinary words: matched only where they name the person."""
         phrases: dict[str, int] = {}
@@ -152,7 +169,7 @@ class Redactor:
                 if len(words) > 1 and any(w[:1].isupper() for w in words):
                     phrases.setdefault(" ".join(words), person)
                 for part in name_parts(name):
-                    key = part.casefold()
+                    key = fold(part)
                     if key in own or key in self.never:
                         continue
                     if key in NAME_WORDS or key in vocabulary:
@@ -177,7 +194,7 @@ class Redactor:
         self.replaced: dict[str, int] = {}
         """Replacements made, by kind (occurrences, not distinct things)."""
         always = sorted(
-            {w for w in self.lists.always if w.casefold() not in self.never},
+            {w for w in self.lists.always if fold(w) not in self.never},
             key=lambda w: (-len(w), w.casefold()),
         )
         self.always = (
@@ -224,7 +241,9 @@ class Redactor:
                 (m.start(), m.end(), "PRIVATE", m.group().casefold())
                 for m in self.always.finditer(text)
             ]
-        if self.word_keys and not self.word_keys.isdisjoint(WORD.findall(text.casefold())):
+        if self.word_keys and not self.word_keys.isdisjoint(
+            WORD.findall(_POSSESSIVE.sub("", fold(text)))
+        ):
             spans += self._names(text)
         if self.phrases is not None:
             spans += [
@@ -293,16 +312,18 @@ class Redactor:
     def _names(self, text: str) -> list[tuple[int, int, str, object]]:
         found: list[tuple[int, int, str, object]] = []
         for m in WORD.finditer(text):
-            key = m.group().casefold()
+            key, end = fold(m.group()), m.end()
+            if key not in self.word_keys and key[-2:] in POSSESSIVE:  # "Inês's"
+                key, end = key[:-2], end - 2
             person = self.words.get(key)
             if person is None:
                 person = self.name_words.get(key)
-                if person is None or not _names_the_person(text, m.start(), m.end()):
+                if person is None or not _names_the_person(text, m.start(), end):
                     continue
             if found and found[-1][3] == person and not text[found[-1][1] : m.start()].strip():
-                found[-1] = (found[-1][0], m.end(), "PERSON", person)
+                found[-1] = (found[-1][0], end, "PERSON", person)
             else:
-                found.append((m.start(), m.end(), "PERSON", person))
+                found.append((m.start(), end, "PERSON", person))
         return found
 
     def _apply(self, text: str, spans: list[tuple[int, int, str, object]], where: str) -> str:
@@ -314,7 +335,7 @@ class Redactor:
             if start < position:
                 continue
             original = text[start:end]
-            if original.casefold() in self.never:
+            if fold(original) in self.never:
                 continue
             label = self.placeholder(kind, key)
             self.pending.append(Replacement(label, kind, original, where))
@@ -360,19 +381,37 @@ def phone_region(chosen: str | None, lists: WordLists, my_names: Iterable[str]) 
 
 
 def own_vocabulary(vault: Vault, me_ids: Iterable[int], parts: Iterable[str]) -> set[str]:
-    """The name parts you yourself write in lower case, as ordinary words ("will", "rose")."""
+    """The name parts you yourself use as ordinary words ("will", "rose", "field"), folded.
+
+    A part is one when you write it in lower case at least twice in messages you write with
+    capitals (their first letter is one). Lower case in a message that starts in lower case
+    says nothing: someone who writes "maya says hi" writes names in lower case too, and a name
+    written so is still the person's.
+    """
     me = sorted(set(me_ids))
     if not me:
         return set()
     marks = ",".join("?" * len(me))
     found = set()
-    for part in sorted({p.casefold() for p in parts}):
-        pattern = re.compile(rf"(?<!\w){re.escape(part)}(?!\w)")
+    for part in sorted({fold(p) for p in parts}):
         rows = vault.db.execute(
             "SELECT m.text FROM messages_fts f JOIN messages m ON m.id = f.rowid "
-            f"WHERE messages_fts MATCH ? AND m.sender_id IN ({marks}) LIMIT 50",
+            f"WHERE messages_fts MATCH ? AND m.sender_id IN ({marks}) LIMIT 200",
             ('"' + part.replace('"', '""') + '"', *me),
         )
-        if sum(1 for (text,) in rows if pattern.search(text)) >= 2:
+        uses = sum(
+            1
+            for (text,) in rows
+            if _starts_capitalised(text)
+            for m in WORD.finditer(text)
+            if m.group().islower() and fold(m.group()) == part
+        )
+        if uses >= 2:
             found.add(part)
     return found
+
+
+def _starts_capitalised(text: str) -> bool:
+    """Whether the first letter of `text` is a capital."""
+    first = next((char for char in text if char.isalpha()), "")
+    return first.isupper()
