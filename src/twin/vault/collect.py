@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -11,7 +10,7 @@ from datetime import UTC, datetime
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import BinaryIO
 
 import orjson
 
@@ -22,10 +21,14 @@ from twin.importers.lenient import LenientReport, reading
 from twin.plugins import installed_plugins
 from twin.records import Event, Kind, Message
 from twin.vault.events import store_events
-from twin.vault.people import People, my_names, set_me
+from twin.vault.import_worker import Batch, ImportWorker, batches_of, split, worth_a_worker
+from twin.vault.people import my_names, set_me
+from twin.vault.rows import Row, RowBuilder, VaultIds, insert_sql, message_uid, sort_key
 from twin.vault.rules import RuleSet
 from twin.vault.senders import check_me
 from twin.vault.vault import Vault
+
+__all__ = ["ImportSummary", "import_file", "message_uid", "preview", "sort_key"]
 
 BATCH = 5000
 
@@ -183,156 +186,33 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def message_uid(message: Message, conversation_key: str, moment: str, occurrence: int) -> bytes:
-    """The identity of a message: its source id where there is one, else its content.
-
-    `moment` is ``sent_at`` in ISO form; `occurrence` counts identical messages at the same
-    moment, so real repeats are kept while the same export imported twice adds nothing.
-    """
-    if message.message_id is not None:
-        identity = f"{message.source}\x1f{conversation_key}\x1f{message.message_id}"
-    else:
-        identity = (
-            f"{message.source}\x1f{conversation_key}\x1f{message.sender or ''}\x1f{moment}"
-            f"\x1f{message.kind}\x1f{message.text}\x1f{occurrence}"
-        )
-    return hashlib.blake2b(identity.encode(), digest_size=16).digest()
-
-
-def sort_key(moment: datetime, iso: str) -> str:
-    """UTC when the offset is known, so messages from different offsets order correctly."""
-    if moment.tzinfo is None:
-        return iso
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat()
-
-
-_COLUMNS = (
-    "uid", "conversation_id", "sender_id", "sent_at", "sort_key", "kind", "text",
-    "source_message_id", "reply_to", "forwarded_from", "edited",
-)  # fmt: skip
-_OPTIONAL = (2, 7, 8, 9)
-"""Columns often empty (sender, source ids): written as a NULL literal rather than bound, since
-binding None takes the driver's slow adapter path (a quarter of an import's insert time)."""
-_KIND_TEXT = {kind: str(kind.value) for kind in Kind}
-"""Each kind as a plain `str`: an enum member is bound through the same slow path as None."""
-
-Row = tuple[int, tuple[object, ...]]
-"""A message ready to insert: the shape of its row (which columns are empty) and its values."""
-
-
-def _insert_sql(shape: int, import_id: int) -> str:
-    """The INSERT for rows of one shape: bit i set means optional column i is NULL, bit 4 that
-    the sort key is the moment as written (a naive time), so it is bound once."""
-    values: list[str] = []
-    bound = 0
-    for column, name in enumerate(_COLUMNS):
-        if column in _OPTIONAL and shape >> _OPTIONAL.index(column) & 1:
-            values.append("NULL")
-        elif name == "sort_key" and shape & 16:
-            values.append(f"?{bound}")  # the same parameter as sent_at, just before it
-        else:
-            bound += 1
-            values.append(f"?{bound}")
-    return (
-        f"INSERT OR IGNORE INTO messages ({', '.join(_COLUMNS)}, import_id) "
-        f"VALUES ({', '.join(values)}, {int(import_id)})"
-    )
-
-
 class _Collector:
     """Writes the messages of one import, resolving conversations and people as it goes."""
 
     def __init__(self, vault: Vault, import_id: int) -> None:
         self.db = vault.db
         self.import_id = import_id
-        self.people = People(vault)
-        self.conversations: dict[tuple[str, str], int] = {}
-        self.senders: Counter[int] = Counter()
-        self.me_seen: set[int] = set()
-        self._occurrences: dict[tuple[str, str, str, str], int] = {}
-        self._moment: str | None = None
-        self._last_sent_at: datetime | None = None
-        self._people: dict[tuple[str, str, str | None], int] = {}
+        self.ids = VaultIds(vault)
+        self.people = self.ids.people
+        self.builder = RowBuilder(self.ids)
+        self.row = self.builder.row
+        """The message as a row to `insert` (`RowBuilder.row`)."""
+        self.lenient = LenientReport()
+        """What the importer read leniently, once the whole file is through."""
         self._sql: dict[int, str] = {}
 
-    def conversation_for(self, message: Message) -> tuple[int, str]:
-        key = message.conversation_id or message.conversation
-        cached = self.conversations.get((message.source, key))
-        if cached is None:
-            self.db.execute(
-                "INSERT INTO conversations (source, external_id, title, is_group) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (source, external_id) DO UPDATE SET "
-                "title = excluded.title, is_group = coalesce(excluded.is_group, is_group)",
-                (message.source, key, message.conversation, message.is_group),
-            )
-            cached = self.db.execute(
-                "SELECT id FROM conversations WHERE source = ? AND external_id = ?",
-                (message.source, key),
-            ).fetchone()[0]
-            self.conversations[(message.source, key)] = cached
-        return cached, key
+    @property
+    def conversations(self) -> dict[tuple[str, str], int]:
+        """The conversations of this import, by source and key."""
+        return self.ids.conversations
 
-    def row(self, message: Message) -> Row:
-        """The message as a row to `insert`; called once per message, so kept lean."""
-        source = message.source
-        key = message.conversation_id or message.conversation
-        conversation = self.conversations.get((source, key))
-        if conversation is None:
-            conversation, key = self.conversation_for(message)
-        name = message.sender
-        sender = None
-        kind = message.kind
-        if name is not None and kind is not Kind.SYSTEM:
-            who = (source, name, message.sender_id)
-            sender = self._people.get(who)
-            if sender is None:
-                sender = self._people[who] = self.people.person_for(source, name, who[2])
-            self.senders[sender] += 1
-            if message.from_me:
-                self.me_seen.add(sender)
-        sent_at = message.sent_at
-        naive = sent_at.tzinfo is None
-        last = self._last_sent_at
-        if naive and last is not None and last.tzinfo is None and sent_at == last:
-            moment = self._moment
-            assert moment is not None
-        else:
-            moment = sent_at.isoformat()
-            self._last_sent_at = sent_at
-            if moment != self._moment:
-                self._occurrences.clear()
-                self._moment = moment
-        text = message.text
-        identity = (key, name or "", kind, text)
-        occurrence = self._occurrences.get(identity, 0)
-        self._occurrences[identity] = occurrence + 1
-        uid = message_uid(message, key, moment, occurrence)
-        message_id, reply_to, forwarded = (
-            message.message_id,
-            message.reply_to,
-            message.forwarded_from,
-        )
-        edited = 1 if message.edited else 0
-        if naive and sender is not None and message_id is reply_to is forwarded is None:
-            # Most messages of most sources: a naive time, a sender, no source ids.
-            return 30, (uid, conversation, sender, moment, _KIND_TEXT[kind], text, edited)
-        shape = 16 if naive else 0
-        values: list[object] = [uid, conversation]
-        if sender is None:
-            shape |= 1
-        else:
-            values.append(sender)
-        values.append(moment)
-        if not naive:
-            values.append(sort_key(sent_at, moment))
-        values += (_KIND_TEXT[kind], text)
-        for bit, extra in ((2, message_id), (4, reply_to), (8, forwarded)):
-            if extra is None:
-                shape |= bit
-            else:
-                values.append(extra)
-        values.append(edited)
-        return shape, tuple(values)
+    @property
+    def senders(self) -> Counter[int]:
+        return self.builder.senders
+
+    @property
+    def me_seen(self) -> set[int]:
+        return self.builder.me_seen
 
     def insert(self, rows: list[Row]) -> int:
         """Insert rows from `row`, each run of one shape in one go; how many were new."""
@@ -340,21 +220,10 @@ class _Collector:
         for shape, run in groupby(rows, key=itemgetter(0)):
             sql = self._sql.get(shape)
             if sql is None:
-                sql = self._sql[shape] = _insert_sql(shape, self.import_id)
+                sql = self._sql[shape] = insert_sql(shape, self.import_id)
             cursor = self.db.executemany(sql, map(itemgetter(1), run))
             added += int(cursor.rowcount)
         return added
-
-
-def _batches(messages: Iterable[Message | Event], size: int) -> Iterator[list[Message | Event]]:
-    batch: list[Message | Event] = []
-    for message in messages:
-        batch.append(message)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def import_file(
@@ -368,16 +237,26 @@ def import_file(
     force_me: bool = False,
     choose_me: ChooseMe | None = None,
     progress: Callable[[int], None] | None = None,
+    worker: bool | None = None,
 ) -> ImportSummary:
     """Collect one export into the vault in a single transaction.
 
     Nothing is written unless the whole file parses. `rules` defaults to the vault's standing
     rules. `me` names the user up front, refused (`UnknownSender`) when no sender goes by it
-    unless `force_me`; otherwise `choose_me` is asked when the file doesn't say.
+    unless `force_me`; otherwise `choose_me` is asked when the file doesn't say. `worker` says
+    whether to parse in a second process while this one stores (`twin.vault.import_worker`);
+    None decides by the file's size and the machine's cores. Either way the vault ends the same.
     """
     file, importer = open_source(path, source)
     rules = rules or RuleSet.standing(vault)
+    options = options or ParseOptions()
+    in_force = None if rules == RuleSet() else rules  # None: nothing to ask of each message
+    if worker is None:
+        worker = worth_a_worker(importer, path)
+    apart: ImportWorker | None = None
     try:
+        if worker:  # started first, so that it parses while this process hashes the file
+            apart = ImportWorker(importer, path, options, in_force, BATCH)
         with vault.transaction():
             import_id = vault.db.execute(
                 "INSERT INTO imports (source, importer_version, file_name, file_sha256, "
@@ -397,32 +276,27 @@ def import_file(
             ]
             summary = ImportSummary(import_id, importer.name, str(path))
             collector = _Collector(vault, import_id)
-            keep_all = rules == RuleSet()  # no rule in force: no need to ask of each message
             seen = 0
-            with reading() as report:
-                records: Iterable[Message | Event] = importer.parse(file, options or ParseOptions())
-                for mixed in _batches(records, BATCH):
-                    # Device activity goes to its own table; it is never a message or a target.
-                    events = [r for r in mixed if isinstance(r, Event)]
-                    batch = (
-                        [r for r in mixed if isinstance(r, Message)]
-                        if events
-                        else cast(list[Message], mixed)
-                    )
-                    if events:
-                        new = store_events(vault, import_id, events)
-                        summary.events += len(events)
-                        summary.added += new
-                        summary.already_there += len(events) - new
-                    allowed = batch if keep_all else [m for m in batch if rules.allows(m)]
-                    summary.skipped += len(batch) - len(allowed)
-                    added = collector.insert([collector.row(m) for m in allowed])
-                    summary.added += added
-                    summary.already_there += len(allowed) - added
-                    seen += len(mixed)
-                    if progress:
-                        progress(seen)
-            summary.lenient = report
+            batches = (
+                _parsed_here(importer, file, options, in_force, collector)
+                if apart is None
+                else _parsed_apart(apart, collector)
+            )
+            for batch in batches:
+                # Device activity goes to its own table; it is never a message or a target.
+                if batch.events:
+                    new = store_events(vault, import_id, batch.events)
+                    summary.events += len(batch.events)
+                    summary.added += new
+                    summary.already_there += len(batch.events) - new
+                summary.skipped += batch.skipped
+                added = collector.insert(batch.rows)
+                summary.added += added
+                summary.already_there += len(batch.rows) - added
+                seen += batch.seen
+                if progress:
+                    progress(seen)
+            summary.lenient = collector.lenient
             vault.db.execute(
                 "INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages WHERE id > ?",
                 (first_new_id,),
@@ -445,7 +319,35 @@ def import_file(
             )
     finally:
         file.close()
+        if apart is not None:
+            apart.kill()  # still working only when the import failed or was stopped
     return summary
+
+
+def _parsed_here(
+    importer: Importer,
+    file: SourceFile,
+    options: ParseOptions,
+    rules: RuleSet | None,
+    collector: _Collector,
+) -> Iterator[Batch]:
+    """The file's batches, parsed and turned into rows in this process."""
+    with reading() as report:
+        for mixed in batches_of(importer.parse(file, options), BATCH):
+            messages, events = split(mixed)
+            allowed = messages if rules is None else [m for m in messages if rules.allows(m)]
+            rows = [collector.row(message) for message in allowed]
+            yield Batch(rows, events, len(mixed), len(messages) - len(allowed))
+    collector.lenient = report
+
+
+def _parsed_apart(worker: ImportWorker, collector: _Collector) -> Iterator[Batch]:
+    """The file's batches from the worker process, while this one stores the batches before."""
+    yield from worker.batches(collector.ids)
+    worker.close()
+    collector.lenient = worker.result.lenient
+    collector.senders.update(worker.result.senders)
+    collector.me_seen.update(worker.result.me_seen)
 
 
 def _knows_me(vault: Vault, collector: _Collector) -> bool:
