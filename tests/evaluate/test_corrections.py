@@ -69,7 +69,9 @@ def test_the_eval_says_in_words_whether_the_corrections_took() -> None:
 
     helped = in_words(made(0.5, 0.75), made(0.25, 0.25))
     assert helped.startswith("Your 8 corrections brought the twin closer")
-    assert "6 of 8 replies closer" in helped and "base model 0.25" in helped
+    assert "6 of 8 replies closer" in helped and "never trained on them, 0.25" in helped
     assert "did not take" in in_words(made(0.2, 0.25))
     assert "no clear difference" in in_words(made(0.32, 0.5))
     assert "no clear difference" in in_words(made(0.4, 0.25))  # closer on average, by a few
+    # closer than the replies corrected, but a model that never saw them comes as close
+    assert "no clear difference" in in_words(made(0.36, 0.75), made(0.33, 0.62))

@@ -108,11 +108,17 @@ def figures(made: Sequence[CorrectionCheck], model: str) -> dict[str, float]:
 
 
 def in_words(twin: dict[str, float], base: dict[str, float] | None = None) -> str:
-    """What the corrections did, as a sentence: `twin`'s `figures` (and the base model's)."""
+    """What the corrections did, as a sentence: `twin`'s `figures`, and the base model's.
+
+    The replies a person corrects are their twin's worst, so almost any new reply comes closer
+    to the correction than they were; the base model, which never trained on the corrections,
+    says how close a new reply comes without them. They helped only when the twin beats both.
+    """
     checked = int(twin["checked"])
     now, before = twin["similarity"], twin["similarity_before"]
     closer = round(twin["closer_than_before"] * checked)
-    if now - before >= CLEAR and closer * 2 >= checked:
+    yardstick = max(before, base["similarity"]) if base else before
+    if now - yardstick >= CLEAR and closer * 2 >= checked:
         verdict = "brought the twin closer to what you would have said"
     elif before - now >= CLEAR:
         verdict = "did not take: its replies are further from them than the ones you corrected"
@@ -120,9 +126,9 @@ def in_words(twin: dict[str, float], base: dict[str, float] | None = None) -> st
         verdict = "made no clear difference yet"
     said = (
         f"Your {checked} corrections {verdict} (asked the same again, {closer} of {checked} "
-        f"replies closer to your words than the reply you corrected; similarity {now:.2f} "
-        f"against {before:.2f}"
+        f"replies closer to your words than the reply you corrected; similarity {now:.2f}, "
+        f"the replies you corrected {before:.2f}"
     )
     if base:
-        said += f", base model {base['similarity']:.2f}"
+        said += f", the base model, which never trained on them, {base['similarity']:.2f}"
     return said + "). The twin trained on these contexts; the held-out figures say the rest."
