@@ -108,7 +108,7 @@ def main() -> None:
     )
     parser.add_argument("--no-facts", action="store_true", help="openers and the chat only")
     parser.add_argument(
-        "--twin", default="", help="key=0|1,... Twin switches (talk_rule, talk_guard, retries)"
+        "--twin", default="", help="key=N,... Twin switches (talk_guard=0|1, retries=N)"
     )
     args = parser.parse_args()
 

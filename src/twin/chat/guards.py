@@ -26,6 +26,12 @@ A life fact is *supported* when one source, a recalled passage or the persona,
 (ends on "the", "and", "I'm"…), a lone word that isn't a reply by itself, a word repeated, or
 a sentence that opens with "and"/"but"/"also" right after a removed one, is removed too.
 
+**Talk.** In reply to everyday talk (nothing asked for a fact), a sentence that abstains ("I
+don't remember", "I'm not sure") answers nothing, and a sentence the twin already said in this
+conversation is no new reply: both are held back, so the twin samples again (`twin.chat.twin`).
+What the other person said in the conversation (`heard`) is a source there: "8 o'clock ok?"
+lets "see you at 8" through; their "my sister" never makes one the person's.
+
 **Private leak.** No run of `LEAK_WORDS` (8) or more consecutive words of a ``--private``
 entry leaves, even across a sentence boundary: such a sentence is removed.
 
@@ -52,6 +58,8 @@ SUPPORT_SIMILARITY = 0.6
 """Cosine similarity from which a source sentence supports a claim."""
 SUPPORT_OVERLAP = 0.6
 """Share of a claim's content words that, found in one source, support it."""
+REPEAT_OVERLAP = 0.7
+"""Share of the same words (of both sentences' words) from which a sentence repeats another."""
 LEAK_WORDS = 8
 """Consecutive words of a private entry that may never appear in a reply."""
 KEEP_PRIVATE = "I'd rather keep that private."
@@ -160,7 +168,6 @@ DANGLING = frozenset(
         "and",
         "or",
         "but",
-        "so",
         "to",
         "of",
         "with",
@@ -182,11 +189,8 @@ DANGLING = frozenset(
         "at",
         "in",
         "on",
-        "that",
-        "this",
         "because",
         "if",
-        "then",
         "when",
         "than",
         "as",
@@ -201,11 +205,11 @@ DANGLING = frozenset(
         "you're",
         "it's",
         "very",
-        "really",
         "just",
     ]
 )
-"""Words no finished sentence ends on."""
+"""Words no finished sentence ends on. Not "then", "so", "that", "this", "really": chat ends
+on them ("see you then", "I think so", "love that", "not really")."""
 CONNECTIVES = frozenset(["and", "but", "also", "so", "which", "too", "plus", "then", "or"])
 """Openers that lean on the sentence before: after a removed one, they can't stand alone."""
 WORD = re.compile(r"[\w']+")
@@ -264,16 +268,20 @@ def is_abstention(text: str) -> bool:
     return bool(ABSTENTIONS.search(text))
 
 
+def _speaks_of_life(sentence: str) -> bool:
+    """A first-person sentence about something in `LIFE_WORDS` ("my boss", "I moved")."""
+    found = words(sentence)
+    if not FIRST_PERSON.intersection(found):
+        return False
+    return any(w in LIFE_WORDS or _stem(w) in LIFE_WORDS for w in found)
+
+
 def is_claim_about_user(sentence: str) -> bool:
     """Whether the sentence states a fact about the person's life (see the module docstring)."""
     found = words(sentence)
     if not found or sentence.rstrip().endswith("?") or is_abstention(sentence):
         return False
-    if specifics(sentence):
-        return True
-    if not FIRST_PERSON.intersection(found):
-        return False
-    return any(w in LIFE_WORDS or _stem(w) in LIFE_WORDS for w in found)
+    return bool(specifics(sentence)) or _speaks_of_life(sentence)
 
 
 def is_fragment(sentence: str) -> bool:
@@ -311,7 +319,7 @@ class Verdict:
     """What a guard decided about one sentence of a reply."""
 
     guard: str
-    """``grounding``, ``leak`` or ``fragment``."""
+    """``grounding``, ``leak``, ``talk`` or ``fragment``."""
     sentence: str
     kept: bool
     reason: str
@@ -331,6 +339,8 @@ class _Source:
     words: set[str]
     relatives: frozenset[str]
     """The person's own relatives this source speaks of."""
+    heard: bool = False
+    """What the other person said: it lends its specifics, never a fact of the person's life."""
 
 
 class Guards:
@@ -347,8 +357,17 @@ class Guards:
         overlap: float = SUPPORT_OVERLAP,
         leak_words: int = LEAK_WORDS,
         abstain: str = ABSTAIN,
+        talk: bool = False,
+        said_before: Iterable[str] = (),
+        heard: Iterable[str] = (),
     ) -> None:
         self.embedder = embedder
+        self.talk = talk
+        """Replying to everyday talk: the model's own abstentions and repeats are held back."""
+        self.said_before = [
+            set(words(sentence)) for text in said_before for sentence in split_sentences(text)
+        ]
+        """The sentences the twin already said in this conversation, as sets of words."""
         self.similarity = similarity
         self.overlap = overlap
         self.leak_words = leak_words
@@ -361,6 +380,9 @@ class Guards:
             self._add("persona", persona_text, own)
         for passage in passages:
             self._add(f"{passage.source}, {passage.date[:10]}", passage.text)
+        for text in heard:
+            # "8 o'clock ok?" lets the reply say 8; "my sister" there is theirs, not the twin's.
+            self._add("what they said", text, own=False)
         self._vectors = self._embed_sources()
         self.private_ngrams = {gram for text in private_texts for gram in self._ngrams(words(text))}
         self._tail: list[str] = []
@@ -370,10 +392,14 @@ class Guards:
         self.leaks = 0
         self.kept_sentences = 0
 
-    def _add(self, label: str, text: str, relatives: set[str] | None = None) -> None:
+    def _add(
+        self, label: str, text: str, relatives: set[str] | None = None, *, own: bool = True
+    ) -> None:
         sentences = split_sentences(text) or [text]
-        own = relatives_claimed(text) | (relatives or set())
-        self.sources.append(_Source(label, text, sentences, content_words(text), frozenset(own)))
+        mine = (relatives_claimed(text) if own else set()) | (relatives or set())
+        self.sources.append(
+            _Source(label, text, sentences, content_words(text), frozenset(mine), not own)
+        )
 
     def _embed_sources(self) -> list[np.ndarray]:
         flat = [s for source in self.sources for s in source.sentences]
@@ -400,6 +426,20 @@ class Guards:
             for i in range(start, len(window) - self.leak_words + 1)
         )
 
+    def repeats(self, sentence: str) -> bool:
+        """Whether the twin already said this sentence, or one with `REPEAT_OVERLAP` of the
+        same words ("she did a part of it" again with one word changed)."""
+        said = set(words(sentence))
+        if not said:
+            return False
+        for before in self.said_before:
+            if said == before:
+                return True
+            shared = len(said & before) / len(said | before)
+            if min(len(said), len(before)) >= 4 and shared >= REPEAT_OVERLAP:
+                return True
+        return False
+
     def support(self, claim: str) -> tuple[str | None, float]:
         """The source that supports the claim (None if none does) and the best similarity."""
         if not self.sources:
@@ -408,6 +448,7 @@ class Guards:
         needed = specifics(claim)
         relatives = relatives_claimed(claim)
         claim_words = content_words(claim)
+        about_life = bool(relatives) or _speaks_of_life(claim)
         best: tuple[str | None, float] = (None, 0.0)
         top = 0.0
         for source, vectors in zip(self.sources, self._vectors, strict=True):
@@ -417,6 +458,8 @@ class Guards:
             named = all(item in source.text.casefold() for item in needed)
             own = relatives <= source.relatives
             close = similarity >= self.similarity or overlap >= self.overlap
+            if source.heard:  # "see you at 8" to "8 ok?"; never "I work in Porto" to "Porto?"
+                close = bool(needed) and not about_life
             if named and own and close and (best[0] is None or similarity > best[1]):
                 best = (source.label, similarity)
         return (best[0], best[1]) if best[0] else (None, top)
@@ -432,6 +475,13 @@ class Guards:
             self.leaks += 1
             reason = f"quotes {self.leak_words}+ words of a private entry"
             verdicts.append(Verdict("leak", sentence, False, reason))
+            return self._remove(verdicts)
+        if self.talk and is_abstention(sentence):
+            reason = "nothing asked for a fact: an abstention is no reply to talk"
+            verdicts.append(Verdict("talk", sentence, False, reason))
+            return self._remove(verdicts)
+        if self.talk and self.repeats(sentence):
+            verdicts.append(Verdict("talk", sentence, False, "already said in this conversation"))
             return self._remove(verdicts)
         if is_claim_about_user(sentence):
             self.claims += 1

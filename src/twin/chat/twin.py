@@ -3,9 +3,11 @@
 Text reaches the caller one guarded sentence at a time: each sentence is checked as soon as
 the model finishes it, so streaming never shows what the guards would hold back.
 
-Two things keep the reply a reply. When the guards held back everything the model said to
-everyday talk, the twin samples again (`RETRIES` more times, nothing having been shown yet)
-before it says it doesn't remember. A *fact question* about the person ("when is the
+Two things keep the reply a reply. Everyday talk (`is_talk`: no question of fact, or a question
+to the twin about what it would say that no note answers) gets talk guards, which hold back the
+model's own "I don't remember" and a repeat of its earlier turns; when the guards held back
+everything the model said, the twin samples again (`RETRIES` more times, nothing having been
+shown yet) before it says it doesn't remember. A *fact question* about the person ("when is the
 concert?", `twin.chat.answers`) is answered whole rather than streamed: the model's reply
 stands when a passage or persona fact supports a fact in it; otherwise the line of a recalled
 passage that answers the question is said instead, and with none, the twin abstains, so a
@@ -99,6 +101,21 @@ def close_unfinished(text: str) -> str:
     return text
 
 
+def is_talk(query: str, passages: Sequence[Passage], persona: Persona) -> bool:
+    """Whether `query` is everyday talk rather than a question of fact about the person.
+
+    No fact question at all ("how was your day?") is talk; so is a question to the twin about
+    what it would say ("when are you free this week?", "what are you doing tonight?") that no
+    recalled line answers: any plan may do, and "I don't remember" answers nothing there.
+    """
+    kind = question_kind(query)
+    if kind is None:
+        return True
+    if kind == "blank" or asks_about_the_person(query):
+        return False
+    return find_answer(query, passages, persona) is None
+
+
 @dataclass
 class Reply:
     """One reply of the twin, filled in as it streams."""
@@ -148,6 +165,8 @@ class Twin:
         self.composer = composer
         """With one, the twin's model drafts and the composer writes (`twin.chat.compose`)."""
         self.abstain = abstention_in_style(self.shape.lowercase if self.shape else None)
+        self.talk_guard = True
+        """Everyday talk holds back the model's own abstentions and repeats, and samples again."""
 
     def default_settings(self) -> GenerationSettings:
         """Sampling settings shaped by the person's own replies, where there are any."""
@@ -169,15 +188,18 @@ class Twin:
         passages = recall_for_prompt(self.vault, self.embedder, query) if query else []
         reply = Reply(passages, self.engine.name)
         chosen = settings or self.settings
+        talk = is_talk(query, passages, self.persona)
         messages = build_messages(self.persona, passages, conversation)
         plain = build_messages(self.persona, [], conversation) if passages else None
         if self.composer is not None:
             generate = self._composed(reply, conversation, messages, plain)
         else:
             generate = self._generate
-        if question_kind(query) is not None:
+        if not talk:
             return reply, self._answered(reply, query, messages, plain, chosen, generate)
-        return reply, self._talk(reply, messages, plain, chosen, generate)
+        said = [str(t.get("content") or "") for t in conversation if t.get("role") == "assistant"]
+        heard = [str(t.get("content") or "") for t in conversation if t.get("role") == "user"]
+        return reply, self._talk(reply, messages, plain, chosen, generate, said, heard)
 
     def ask(
         self, conversation: Sequence[ChatTurn], settings: GenerationSettings | None = None
@@ -188,9 +210,24 @@ class Twin:
             pass
         return reply
 
-    def _guards(self, passages: Sequence[Passage]) -> Guards:
+    def _guards(
+        self,
+        passages: Sequence[Passage],
+        said: Sequence[str] | None = None,
+        heard: Sequence[str] = (),
+    ) -> Guards:
+        """The guards for one reply; `said` (the twin's earlier turns) and `heard` (the other
+        side's) mark everyday talk."""
+        talk = said is not None and self.talk_guard
         return Guards(
-            self.embedder, passages, self.persona, self.private_texts(), abstain=self.abstain
+            self.embedder,
+            passages,
+            self.persona,
+            self.private_texts(),
+            abstain=self.abstain,
+            talk=talk,
+            said_before=said or (),
+            heard=heard if talk else (),
         )
 
     def _generate(
@@ -230,10 +267,12 @@ class Twin:
         plain: list[ChatTurn] | None,
         settings: GenerationSettings,
         generate: Generate,
+        said: Sequence[str] = (),
+        heard: Sequence[str] = (),
     ) -> Iterator[str]:
         """Everyday talk: streamed sentence by sentence, sampled again if nothing stood."""
         for attempt in range(self.retries + 1):
-            guards = self._guards(reply.passages)
+            guards = self._guards(reply.passages, said, heard)
             if attempt and settings.seed is not None:
                 settings = replace(settings, seed=settings.seed + 1)
             yield from self._guarded(reply, guards, generate(messages, plain, settings))
