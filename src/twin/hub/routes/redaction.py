@@ -52,7 +52,7 @@ class Replaced:
 
 
 def grouped(rows: list[dict[str, str]], kind: str | None) -> list[Replaced]:
-    """The review's rows as one entry per distinct original, most replaced first."""
+    """The review's rows as one entry per distinct original (in any case), most replaced first."""
     found: dict[tuple[str, str], Replaced] = {}
     for row in rows:
         if kind and row.get("kind", "").upper() != kind:
@@ -62,6 +62,8 @@ def grouped(rows: list[dict[str, str]], kind: str | None) -> list[Replaced]:
         entry = found.setdefault(
             key, Replaced(original, row.get("kind", ""), row.get("placeholder", ""))
         )
+        if entry.original.islower() and not original.islower():
+            entry.original = original  # a name shown as a name: "Maya", not "maya"
         entry.places.append(row.get("where", ""))
     return sorted(found.values(), key=lambda r: (-len(r.places), r.kind, r.original.casefold()))
 
