@@ -8,6 +8,12 @@ forward pass per token with the model's own cache, the same logits processors an
 temperature, top-k 50, top-p), and the same draw (`torch.multinomial` over the softmax). Greedy
 replies are token for token those of `model.generate`; the tests check it.
 
+Each step is computed by the quickest `Forward` the model allows (`fast_forward`): for a
+plain Llama on the CPU, its step exported to ONNX Runtime with int8 weights
+(`twin.models.onnx_runner`), where it has a place to keep the export; else the lean PyTorch
+runner (`twin.models.runner`, float32, token for token `generate`'s); any other model through
+its own forward and cache. ``TWIN_DECODE=lean`` keeps the PyTorch runner.
+
 Text comes out through Transformers' own `TextStreamer` logic (whole words, held back while a
 character is incomplete), run in the caller's thread: no worker thread, and a reply the caller
 stops reading stops being generated.
@@ -15,8 +21,12 @@ stops reading stops being generated.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from twin.models.onnx_runner import StepStore
 
 TOP_K = 50
 """What `model.generate` applies when sampling and nothing sets top-k (Transformers' default)."""
@@ -101,6 +111,31 @@ class CachedForward:
         self._cache = getattr(out, self._cache_name)
         # generate() scores in float32 whatever the model's dtype; so do we.
         return out.logits[:, -1, :].to(dtype=torch.float32)
+
+
+DECODE_ENV = "TWIN_DECODE"
+"""``lean`` (or ``bfloat16``) computes the fast path's steps in PyTorch, not ONNX Runtime."""
+
+
+def fast_forward(model: Any, store: StepStore | None = None) -> Forward:
+    """What computes each step of the fast path for `model`.
+
+    ONNX Runtime for a float32 plain Llama on the CPU when it is installed and `store` says
+    where its export is kept (built on first use: seconds, once per model); the lean PyTorch
+    runner for any other plain Llama; the model's own forward for everything else.
+    """
+    import torch
+
+    from twin.models import onnx_runner
+    from twin.models.runner import LlamaRunner, supports
+
+    if not supports(model):
+        return CachedForward(model)
+    lean = os.environ.get(DECODE_ENV, "") in ("lean", "bfloat16")
+    wide = getattr(model, "dtype", None) == torch.float32
+    if not lean and wide and store is not None and onnx_runner.available():
+        return onnx_runner.OnnxForward(onnx_runner.load_step(model, store), model)
+    return LlamaRunner(model)
 
 
 def decode(

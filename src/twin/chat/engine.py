@@ -32,9 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from twin.chat.decode import CachedForward, Forward, TextPieces, decode, stop_tokens
+from twin.chat.decode import Forward, TextPieces, decode, fast_forward, stop_tokens
 from twin.errors import TwinError
 from twin.home import Home
+from twin.models.onnx_runner import StepStore, fingerprint
 from twin.records import ChatTurn
 from twin.vault.sealed import Sealer
 
@@ -43,7 +44,8 @@ MODEL_ENV = "TWIN_MODEL"
 DECODE_ENV = "TWIN_DECODE"
 """``generate`` speaks through Transformers' `model.generate` (the plain path, slower);
 ``bfloat16`` through twin's own loop with the model in bfloat16 where the CPU multiplies it
-natively; else (the default) through twin's own loop in the model's own precision."""
+natively; ``lean`` through twin's own loop in PyTorch; else (the default) through twin's own
+loop, with ONNX Runtime computing the steps where it can (`twin.chat.decode.fast_forward`)."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,8 @@ class TransformersEngine:
         """Whether replies come from twin's own decoding loop rather than `model.generate`."""
         self._lock = threading.Lock()
         self._forward: Forward | None = None
+        self.step_store: StepStore | None = None
+        """Where the model's step exported for ONNX Runtime is kept (`load_engine` sets it)."""
 
     def _prompt(self, messages: Sequence[ChatTurn]) -> Any:
         encoded = self.tokenizer.apply_chat_template(
@@ -176,14 +180,9 @@ class TransformersEngine:
         )
 
     def forward_pass(self) -> Forward:
-        """What computes each step of the fast path: the lean runner for a plain Llama on the
-        CPU, else the model itself with its cache."""
+        """What computes each step of the fast path (`twin.chat.decode.fast_forward`)."""
         if self._forward is None:
-            from twin.models.runner import LlamaRunner, supports
-
-            self._forward = LlamaRunner(self.model) if supports(self.model) else None
-            if self._forward is None:
-                self._forward = CachedForward(self.model)
+            self._forward = fast_forward(self.model, self.step_store)
         return self._forward
 
     def stream(
@@ -392,7 +391,29 @@ def load_engine(
     name = str(getattr(run, "id", None) or getattr(run, "run_id", None) or "base")
     if gguf is not None and llama_cpp_available():
         return LlamaCppEngine(gguf, name)
-    return TransformersEngine(for_speech(loaded_model), tokenizer, name)
+    engine = TransformersEngine(for_speech(loaded_model), tokenizer, name)
+    engine.step_store = _step_store(home, run, sealer)
+    return engine
+
+
+def _step_store(home: Home, run: Any, sealer: Sealer | None) -> StepStore | None:
+    """Where the twin's exported step is kept: sealed in its run folder (it holds the adapter),
+    in the clear beside the base model before any training; None where it can't be sealed."""
+    from twin.models.registry import resolve_model
+
+    if run is None:
+        folder = resolve_model(home, None)
+        weights = sorted(folder.glob("*.safetensors"))
+        return StepStore(folder, fingerprint(*weights)) if weights else None
+    if sealer is None or not run.sealed_adapter.is_file():
+        return None
+    base = sorted(run.base_path(home).glob("*.safetensors"))
+    return StepStore(
+        run.folder,
+        fingerprint(run.sealed_adapter, *base),
+        sealer,
+        f"runs/{run.id}/chat-step",
+    )
 
 
 def for_speech(model: Any) -> Any:
