@@ -259,10 +259,12 @@ class FastEmbedder:
 
     def __init__(self) -> None:
         import torch
+        from sentence_transformers import SentenceTransformer
 
-        from twin.memory.embeddings import Embedder
+        from twin.memory.embeddings import model_folder
 
-        self.model = Embedder()._load()
+        # twin's own Embedder runs plain Transformers; bulk encoding keeps sentence-transformers
+        self.model = SentenceTransformer(str(model_folder()), device="cpu", local_files_only=True)
         self.model.max_seq_length = MAX_TOKENS
         self.model.to(torch.bfloat16)
         torch.set_num_threads(os.cpu_count() or 1)
