@@ -110,9 +110,10 @@ def figures(made: Sequence[CorrectionCheck], model: str) -> dict[str, float]:
 def in_words(twin: dict[str, float], base: dict[str, float] | None = None) -> str:
     """What the corrections did, as a sentence: `twin`'s `figures`, and the base model's.
 
-    The replies a person corrects are their twin's worst, so almost any new reply comes closer
-    to the correction than they were; the base model, which never trained on the corrections,
-    says how close a new reply comes without them. They helped only when the twin beats both.
+    A reply sampled again differs from the one corrected whether or not the twin learned
+    anything (and the replies a person corrects are often its worst); the base model, which
+    never trained on the corrections, says how close a new reply comes without them. They
+    helped only when the twin beats both.
     """
     checked = int(twin["checked"])
     now, before = twin["similarity"], twin["similarity_before"]
