@@ -75,3 +75,25 @@ def test_the_eval_says_in_words_whether_the_corrections_took() -> None:
     assert "no clear difference" in in_words(made(0.4, 0.25))  # closer on average, by a few
     # closer than the replies corrected, but a model that never saw them comes as close
     assert "no clear difference" in in_words(made(0.36, 0.75), made(0.33, 0.62))
+
+
+def test_twin_eval_prints_what_the_corrections_did_in_words(
+    vault: Vault, embedder: Embedder
+) -> None:
+    from twin.evaluate.commands import extra_lines
+    from twin.evaluate.results import EvalResult, ModelFigures
+
+    record_feedback(
+        vault, context=DINNER, reply="The bank is closed.", verdict="bad", correction="yes!! 8?"
+    )
+    made = checks(embedder, given_before(vault, None, 10))
+    score(embedder, made, "twin", ["yes! 8 works?"])
+    score(embedder, made, "base", ["Banks open at nine."])
+    result = EvalResult("run", "sample", "2026-12-02T05:00:00+00:00", quick=True)
+    result.twin = ModelFigures("twin", corrections=figures(made, "twin"))
+    result.base = ModelFigures("base", corrections=figures(made, "base"))
+    said = extra_lines(result)[-1]
+    assert said.startswith("Your 1 correction brought the twin closer")
+    base_only = EvalResult("base", "sample", "2026-12-02T05:00:00+00:00", quick=True)
+    base_only.base = result.base
+    assert not any(line.startswith("Your 1 correction ") for line in extra_lines(base_only))

@@ -22,6 +22,7 @@ import numpy as np
 from twin.dataset.corrections import Correction, in_your_voice
 from twin.memory.embeddings import Embeds
 from twin.vault.vault import Vault
+from twin.words import plural
 
 CLOSE = 0.6
 """Cosine similarity from which a reply says something close to the correction (the same
@@ -126,9 +127,9 @@ def in_words(twin: dict[str, float], base: dict[str, float] | None = None) -> st
     else:
         verdict = "made no clear difference yet"
     said = (
-        f"Your {checked} corrections {verdict} (asked the same again, {closer} of {checked} "
-        f"replies closer to your words than the reply you corrected; similarity {now:.2f}, "
-        f"the replies you corrected {before:.2f}"
+        f"Your {plural(checked, 'correction')} {verdict} (asked the same again, {closer} of "
+        f"{checked} replies closer to your words than the reply you corrected; similarity "
+        f"{now:.2f}, the replies you corrected {before:.2f}"
     )
     if base:
         said += f", the base model, which never trained on them, {base['similarity']:.2f}"
