@@ -7,6 +7,7 @@ Big files are parsed in a second process while the vault's process stores the ro
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,20 @@ def test_an_error_half_way_leaves_the_vault_exactly_as_it_was(
             import_file(vault, cut, progress=stored.append, worker=worker)
         assert stored and stored[-1] >= 4  # some batches went in before the error came
         assert contents(vault) == before
+
+
+def test_small_files_and_plugin_importers_are_parsed_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from twin.importers.whatsapp import WhatsAppImporter
+    from twin.vault import import_worker
+
+    assert not import_worker.worth_a_worker(WhatsAppImporter(), ANN)  # a few hundred bytes
+
+    class PluginImporter(WhatsAppImporter):
+        """Made afresh in a worker it would not be found: its module is not twin's."""
+
+    monkeypatch.setattr(import_worker, "WORKER_BYTES", 0)
+    assert not import_worker.worth_a_worker(PluginImporter(), ANN)
+    if len(os.sched_getaffinity(0)) >= 2:  # as big as the threshold, on two cores: apart
+        assert import_worker.worth_a_worker(WhatsAppImporter(), ANN)
