@@ -1,17 +1,20 @@
 """How fast `twin ask` / `twin chat` speak with the default model, and how much memory chat holds.
 
-Two paths on the same prompts, in one run: the plain path (Transformers' `model.generate`,
-float32, as twin spoke before) and twin's fast path (`twin.chat.decode` over the lean Llama
-runner, `twin.models.runner`). Each runs in its own child process that does what a chat process
-does: opens an encrypted vault holding a few journal entries, loads the embedder and the twin
-through `load_engine`, builds each prompt the way the twin does (persona, recalled passages,
-the question), and generates greedily; then one whole guarded reply through `Twin.respond`.
-The child's peak resident memory (`ru_maxrss`) is the chat process's.
+Three paths on the same prompts, in one run: the plain path (Transformers' `model.generate`,
+float32, as twin spoke before, and the fallback), twin's fast path in PyTorch
+(`twin.chat.decode` over the lean Llama runner, `twin.models.runner`, float32:
+the default) and the same loop with each step through ONNX Runtime with 8-bit weights
+(``TWIN_DECODE=onnx``, `twin.models.onnx_runner`; the export is built once before the
+measured runs, and its time reported). Each runs in its own child process that does what a
+chat process does: opens an encrypted vault holding a few journal entries, loads the embedder
+and the twin through `load_engine`, builds each prompt the way the twin does (persona,
+recalled passages, the question), and generates greedily; then one whole guarded reply
+through `Twin.respond`. The child's peak resident memory (`ru_maxrss`) is the chat process's.
 
 Reported per path: first-token latency (prompt in, first token chosen: the median over the
 prompts, and the first prompt of the process apart, which pays the one-time set-up), decoding
 speed in tokens/s (tokens after the first over the time they took), peak memory, and whether
-the fast path chose the same tokens as `model.generate`; as a table, then as one JSON line, with
+each fast path chose the same tokens as `model.generate`; as a table, then as one JSON line, with
 the load average before and after. Run it under the heavy lock:
 
     flock /tmp/twin-heavy.lock .venv/bin/python bench/chat.py [--tokens 96] [--model FOLDER]
@@ -49,6 +52,14 @@ QUESTIONS = (
 )
 
 
+PATHS = {
+    "plain": "plain model.generate",
+    "lean": "fast path, PyTorch",
+    "onnx": "fast path, ONNX 8-bit",
+}
+"""Each path's `--child` name and its row in the table."""
+
+
 class Clock:
     """A streamer for `generate` that marks when each token comes and which it is."""
 
@@ -67,7 +78,7 @@ class Clock:
 
 
 def child(path: str, tokens: int, model: str | None) -> dict[str, Any]:
-    """Everything one chat process measures, for the path `path` ("plain" or "fast")."""
+    """Everything one chat process measures on path `path` (a key of `PATHS`, or "prepare")."""
     import torch
 
     from twin.chat.decode import TextPieces, decode, stop_tokens
@@ -83,7 +94,7 @@ def child(path: str, tokens: int, model: str | None) -> dict[str, Any]:
     from twin.vault.key import Secret
     from twin.vault.vault import Vault
 
-    os.environ["TWIN_DECODE"] = "generate" if path == "plain" else "fast"
+    os.environ["TWIN_DECODE"] = {"plain": "generate", "lean": ""}.get(path, "onnx")
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as folder:
         home = Home(Path(folder) / "home")
@@ -93,8 +104,14 @@ def child(path: str, tokens: int, model: str | None) -> dict[str, Any]:
                 add_journal_entry(vault, text, embedder)
             started = time.perf_counter()
             engine = load_engine(home, Path(model) if model else None)
-            loaded = time.perf_counter() - started
             assert isinstance(engine, TransformersEngine)
+            if path != "plain":
+                forward = engine.forward_pass()  # the ONNX path opens (or builds) its export
+                if path == "onnx" and type(forward).__name__ != "OnnxForward":
+                    sys.exit(f"TWIN_DECODE=onnx runs {type(forward).__name__}, not ONNX Runtime")
+            loaded = time.perf_counter() - started
+            if path == "prepare":
+                return {"path": path, "load_s": loaded}
             persona = load_persona(vault)
             for question in QUESTIONS:
                 passages = recall_for_prompt(vault, embedder, question)
@@ -207,43 +224,46 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=96, help="most tokens per reply")
     parser.add_argument("--model", help="a model folder instead of the default model")
-    parser.add_argument("--child", choices=["plain", "fast"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=[*PATHS, "prepare"], help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
         print(json.dumps(child(options.child, options.tokens, options.model)))
         return
+    prepared = run_child("prepare", options.tokens, options.model)
     load_before = os.getloadavg()
-    plain = run_child("plain", options.tokens, options.model)
-    fast = run_child("fast", options.tokens, options.model)
+    results = {name: run_child(name, options.tokens, options.model) for name in PATHS}
     load_after = os.getloadavg()
-    rows = {"plain model.generate": summary(plain), "twin fast path": summary(fast)}
-    same = agreement(plain, fast)
+    rows = {name: summary(result) for name, result in results.items()}
+    same = {name: agreement(results["plain"], results[name]) for name in ("lean", "onnx")}
+    speedup = {name: rows[name]["tokens_per_s"] / rows["plain"]["tokens_per_s"] for name in same}
     print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (2 cores)")
+    print(f"ONNX export ready in {prepared['load_s']:.1f} s (built once per model, then kept)")
     print(
-        f"{'path':<22}{'dtype':>16}{'first token':>13}{'cold':>9}{'tokens/s':>10}"
+        f"{'path':<24}{'dtype':>16}{'first token':>13}{'cold':>9}{'tokens/s':>10}"
         f"{'peak RSS':>11}{'load':>7}"
     )
     for name, row in rows.items():
         print(
-            f"{name:<22}{row['dtype']:>16}{row['first_token_ms']:>10.0f} ms"
+            f"{PATHS[name]:<24}{row['dtype']:>16}{row['first_token_ms']:>10.0f} ms"
             f"{row['first_token_cold_ms']:>6.0f} ms{row['tokens_per_s']:>10.1f}"
             f"{row['peak_rss_mib']:>7.0f} MiB{row['load_s']:>6.1f}s"
         )
-    speedup = rows["twin fast path"]["tokens_per_s"] / rows["plain model.generate"]["tokens_per_s"]
-    print(
-        f"fast / plain: {speedup:.2f}x tokens/s; same tokens as generate on "
-        f"{same['identical_prompts']}/{same['prompts']} prompts, "
-        f"{100 * same['shared_prefix']:.0f}% of tokens before any divergence"
-    )
-    print(f"plain reply: {plain['reply']!r}\nfast reply:  {fast['reply']!r}")
+    for name, agreed in same.items():
+        print(
+            f"{PATHS[name]} / plain: {speedup[name]:.2f}x tokens/s; same tokens as generate on "
+            f"{agreed['identical_prompts']}/{agreed['prompts']} prompts, "
+            f"{100 * agreed['shared_prefix']:.0f}% of tokens before any divergence"
+        )
+    for name, result in results.items():
+        print(f"{name} reply: {result['reply']!r}")
     print(
         json.dumps(
             {
                 "bench": "chat",
                 "load_before": load_before,
                 "load_after": load_after,
-                "plain": rows["plain model.generate"],
-                "fast": rows["twin fast path"],
+                **rows,
+                "export_s": prepared["load_s"],
                 "speedup": speedup,
                 "agreement": same,
                 "max_new_tokens": options.tokens,

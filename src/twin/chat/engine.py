@@ -44,8 +44,9 @@ MODEL_ENV = "TWIN_MODEL"
 DECODE_ENV = "TWIN_DECODE"
 """``generate`` speaks through Transformers' `model.generate` (the plain path, slower);
 ``bfloat16`` through twin's own loop with the model in bfloat16 where the CPU multiplies it
-natively; ``lean`` through twin's own loop in PyTorch; else (the default) through twin's own
-loop, with ONNX Runtime computing the steps where it can (`twin.chat.decode.fast_forward`)."""
+natively; ``onnx`` through twin's own loop with ONNX Runtime computing the steps in 8-bit
+weights where it can (`twin.chat.decode.fast_forward`); else (the default) through twin's own
+loop in the model's own precision."""
 
 
 @dataclass(frozen=True)

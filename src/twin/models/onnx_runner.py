@@ -1,14 +1,14 @@
-"""A Llama's decoding step as an ONNX Runtime session with int8 weights, for replies on a CPU.
+"""A Llama's decoding step as an ONNX Runtime session with 8-bit weights, for replies on a CPU.
 
 Through PyTorch, a step of the default model is some thousand small operations, each with its
-own dispatch cost, and reads half a gigabyte of float32 weights; on a 2-core CPU that held
+own dispatch cost, and reads half a gigabyte of float32 weights; on a 2-core CPU that holds
 twin's fast path near 32 tokens/s. Here the same step (the arithmetic of `twin.models.runner`:
 fused query-key-value and gate-up products, rotary tables, RMS norm) is exported once per
-model as an ONNX graph, its matrix products quantized to int8 weights with ONNX Runtime's
-dynamic quantization (activations quantized per product at run time), and run by ONNX
-Runtime, which fuses and schedules it: measured on the default model, about 50 tokens/s
-(bench/chat.py). int8 weights are not float32's: greedy replies agree with `model.generate`'s
-for a while, then can part at a near tie between two tokens (bench/chat.py counts it).
+model as an ONNX graph, its matrix products' weights quantized to 8 bits (`_quantized`), and
+run by ONNX Runtime, which fuses and schedules it. Not the default (``TWIN_DECODE=onnx``): 8-bit
+weights are not float32's, so greedy replies follow `model.generate`'s for some dozens of
+tokens and then can part at a near tie, and on this project's machine it has not yet been
+measured faster than the PyTorch runner on a quiet machine (bench/chat.py prints both).
 
 One step takes the new token ids and the cache so far (keys and values of every layer, one
 tensor) and gives the next-token logits and the cache with the new positions added.
@@ -33,9 +33,11 @@ from twin.atomic import write_file
 from twin.errors import TwinError
 from twin.vault.sealed import Sealer
 
-FORMAT = 1
+FORMAT = 2
 """The version of the exported step; a graph of another version is built again."""
 OPSET = 17
+BLOCK = 32
+"""Weights per scale in the 8-bit matrix products."""
 
 
 def available() -> bool:
@@ -202,7 +204,7 @@ def cache_shape(model: Any, length: int = 0) -> tuple[int, ...]:
 
 
 def export(model: Any, *, int8: bool = True) -> bytes:
-    """`model`'s step as an ONNX graph (int8 matrix products unless `int8` is False), in memory."""
+    """`model`'s step as an ONNX graph (8-bit weights unless `int8` is False), in memory."""
     import warnings
 
     import onnx
@@ -237,37 +239,24 @@ def export(model: Any, *, int8: bool = True) -> bytes:
 
 
 def _quantized(graph: Any) -> Any:
-    """`graph` with int8 weights in its matrix products, through ONNX Runtime's dynamic
-    quantization; done on the graph in memory (its `quantize_dynamic` writes temporary files)."""
+    """`graph` with its matrix products' weights in 8 bits, blocks of `BLOCK` with a scale each,
+    activations kept in float32 and quantized per block only inside the product (ONNX
+    Runtime's MatMulNBits, accuracy level 4). Measured on the default model, ONNX Runtime's
+    dynamic int8 quantization (whole activations in uint8) changed the first token of every
+    reply and answered worse ("Your cat is a cat."); this keeps the first dozens of tokens."""
     import logging
 
-    import onnx
-    from onnxruntime.quantization import QuantType
-    from onnxruntime.quantization.onnx_quantizer import ONNXQuantizer
-    from onnxruntime.quantization.quant_utils import QuantizationMode, update_opset_version
+    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
 
-    graph = onnx.shape_inference.infer_shapes(graph)
-    graph = update_opset_version(graph, QuantType.QInt8)
-    quiet = logging.getLogger().level
-    logging.getLogger().setLevel(logging.ERROR)  # its advice to pre-process, not for us
+    quiet = logging.getLogger("onnxruntime.quantization").level
+    logging.getLogger("onnxruntime.quantization").setLevel(logging.ERROR)
     try:
-        quantizer = ONNXQuantizer(
-            graph,
-            False,  # per channel
-            False,  # reduce range
-            QuantizationMode.IntegerOps,
-            False,  # static
-            QuantType.QInt8,
-            QuantType.QUInt8,  # dynamic activations are uint8
-            None,
-            [],
-            [],
-            ["MatMul", "Gemm"],
-            {"MatMulConstBOnly": True},
+        quantizer = MatMulNBitsQuantizer(
+            graph, bits=8, block_size=BLOCK, is_symmetric=True, accuracy_level=4
         )
-        quantizer.quantize_model()
+        quantizer.process()
     finally:
-        logging.getLogger().setLevel(quiet)
+        logging.getLogger("onnxruntime.quantization").setLevel(quiet)
     return quantizer.model.model
 
 

@@ -45,16 +45,65 @@ def supports(model: Any) -> bool:
 
 def _fuse(linears: list[Any]) -> Any:
     """One weight for several projections of the same input; the modules keep views into it,
-    so the model still runs as before and no weight is held twice."""
+    so the model still runs as before and no weight is held twice.
+
+    A model loaded from safetensors holds its weights in one private mapping of the file,
+    alive while any weight of it is: the originals' pages, read once to fuse them, would stay
+    resident beside the fused copy (measured: 0.26 GB more for the default model). They are
+    given back to the kernel (`_release`), as freeing them would.
+    """
     import torch
 
-    fused = torch.cat([linear.weight.detach() for linear in linears])
+    originals = [linear.weight.detach() for linear in linears]
+    fused = torch.cat(originals)
     offset = 0
     for linear in linears:
         size = int(linear.weight.shape[0])
         linear.weight = torch.nn.Parameter(fused[offset : offset + size], requires_grad=False)
         offset += size
+    mapped = _file_mappings()
+    for original in originals:
+        _release(original, mapped)
     return fused
+
+
+MADV_DONTNEED = 4
+"""Linux's madvise advice to drop a range's pages (a file mapping's are re-read on access)."""
+
+
+def _file_mappings() -> list[tuple[int, int]]:
+    """The address ranges of this process privately mapped from safetensors files (Linux)."""
+    try:
+        lines = open("/proc/self/maps", encoding="utf-8").read().splitlines()  # noqa: SIM115
+    except OSError:
+        return []
+    ranges = []
+    for line in lines:
+        fields = line.split()
+        # address perms offset device inode path: a private (copy-on-write) file mapping
+        if len(fields) >= 6 and fields[1].endswith("p") and fields[5].endswith(".safetensors"):
+            begin, end = (int(part, 16) for part in fields[0].split("-"))
+            ranges.append((begin, end))
+    return ranges
+
+
+def _release(tensor: Any, mapped: list[tuple[int, int]]) -> None:
+    """Give back the resident pages of `tensor` when it lies in a weights file's mapping.
+
+    Only for a weight no module holds any more: its pages are dropped, not written back.
+    """
+    import ctypes
+    import mmap
+
+    begin = int(tensor.data_ptr())
+    end = begin + tensor.numel() * tensor.element_size()
+    if not any(low <= begin and end <= high for low, high in mapped):
+        return  # memory of its own (a merged twin, a fused copy): freed when unused
+    page = mmap.PAGESIZE
+    first, last = -(-begin // page) * page, end // page * page  # whole pages inside it only
+    if last > first:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.madvise(ctypes.c_void_p(first), ctypes.c_size_t(last - first), MADV_DONTNEED)
 
 
 @dataclass
