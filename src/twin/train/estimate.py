@@ -129,7 +129,8 @@ def estimate(
     vocab = int(getattr(model_config, "vocab_size", 0))
     body = max(parameters - vocab * hidden, parameters // 2)
     adapted = min(config.top_layers or layers, layers) / layers
-    seconds = training_seconds(tokens, measured_flops(config.device), body, adapted)
+    flops = measured_flops(config.device)
+    seconds = training_seconds(tokens, flops, body, adapted, config.dtype, config.device)
     limit = (config.max_minutes or 0) * 60
     limited = 0 < limit < seconds
     if limited:
