@@ -122,3 +122,16 @@ def test_a_correction_whose_recalled_passages_overflow_the_row_trains_without_th
         vault, system, keep, CharacterEstimate(), me="Sam", max_tokens=999
     )
     assert slot in roomy[0].system.text  # the slot where it fits
+
+
+def test_eval_checks_only_the_corrections_the_run_s_dataset_trained_on(
+    imported: Vault, build: Build
+) -> None:
+    from twin.evaluate.corrections import given_before
+
+    record_feedback(imported, context=DINNER, reply="no", verdict="bad", correction="bora! 8?")
+    build(name="mine")
+    hey = [{"role": "user", "content": "hey!"}]
+    record_feedback(imported, context=hey, reply="Hello.", verdict="bad", correction="heyy")
+    assert [c.reply for c in given_before(imported, None, 10, "mine")] == ["bora! 8?"]
+    assert [c.reply for c in given_before(imported, None, 10)] == ["bora! 8?", "heyy"]

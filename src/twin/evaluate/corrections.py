@@ -46,19 +46,35 @@ class CorrectionCheck:
     similarity: dict[str, float] = field(default_factory=dict)
 
 
-def given_before(vault: Vault, created: float | None, limit: int) -> list[Correction]:
+def given_before(
+    vault: Vault, created: float | None, limit: int, dataset: str | None = None
+) -> list[Correction]:
     """The latest `limit` corrections given before `created` (seconds since 1970; all when
-    None). Accepted drafts say nothing the twin didn't already say, so only real ones count."""
+    None) and, with `dataset`, in that dataset (a run trained after a correction, on a dataset
+    built before it, never saw it). Accepted drafts say nothing the twin didn't already say,
+    so only real ones count."""
     rows = {
         int(ident): str(at) for ident, at in vault.db.execute("SELECT id, created_at FROM feedback")
     }
+    trained = _in_dataset(vault, dataset) if dataset is not None else None
     found = [
         c
         for c in in_your_voice(vault)
         if c.original.strip() != c.reply.strip()
         and (created is None or datetime.fromisoformat(rows[c.feedback_id]).timestamp() <= created)
+        and (trained is None or c.feedback_id in trained)
     ]
     return found[-limit:] if limit > 0 else []
+
+
+def _in_dataset(vault: Vault, dataset: str) -> set[int] | None:
+    """The feedback rows dataset `dataset` trains on (None when it has no statistics)."""
+    from twin.dataset.store import has_file, load_stats
+
+    if not has_file(vault.home, dataset, "stats.json"):
+        return None
+    used = load_stats(vault, dataset).get("corrections") or {}
+    return {int(ident) for ident in used.get("feedback_ids", [])}
 
 
 def similarity(embedder: Embeds, first: Sequence[str], second: Sequence[str]) -> list[float]:

@@ -238,7 +238,9 @@ def evaluate(
         talk: dict[str, list[Generated]] = {}
         openers = everyday.openers(sizes.everyday) if sizes.everyday else []
         trained_at = run.created if run is not None and not base_only else None
-        corrected = correction_checks.given_before(vault, trained_at, sizes.corrections)
+        corrected = correction_checks.given_before(
+            vault, trained_at, sizes.corrections, name if trained_at is not None else None
+        )
         checks = correction_checks.checks(embedder, corrected)
         for m in models:
             made[m.name] = replies(
