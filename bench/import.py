@@ -243,11 +243,11 @@ def measure(step: str, path: str) -> dict[str, float]:
         raise SystemExit(f"unknown step {step}")
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    worker = resource.getrusage(resource.RUSAGE_CHILDREN)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the parsing worker, if any
     return {
         "seconds": seconds, "cpu_seconds": cpu, "messages": count, "peak_mb": peak,
-        "worker_cpu_seconds": worker.ru_utime + worker.ru_stime,
-        "worker_peak_mb": worker.ru_maxrss / 1024,
+        "worker_cpu_seconds": children.ru_utime + children.ru_stime,
+        "worker_peak_mb": children.ru_maxrss / 1024,
     }  # fmt: skip
 
 

@@ -113,7 +113,8 @@ def run_twin(dataset: Path, warmup: int, steps: int, threads: int) -> dict[str, 
     for name in ("train.jsonl",):
         (home.datasets / "bench" / name).write_bytes((dataset / name).read_bytes())
     counted: list[tuple[int, int, float, float]] = []
-    last = {"tokens": 0, "loss_tokens": 0, "seconds": 0.0, "cpu": time.process_time()}
+    last: dict[str, Any] = {"tokens": 0, "loss_tokens": 0, "seconds": 0.0}
+    last["cpu"] = time.process_time()
 
     def record(run: Run, loss: float) -> bool:
         cpu = time.process_time()
