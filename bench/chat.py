@@ -3,8 +3,8 @@
 Three paths on the same prompts, in one run: the plain path (Transformers' `model.generate`,
 float32, as twin spoke before, and the fallback), twin's fast path in PyTorch
 (`twin.chat.decode` over the lean Llama runner, `twin.models.runner`, float32:
-the default) and the same loop with each step through ONNX Runtime with 8-bit weights
-(``TWIN_DECODE=onnx``, `twin.models.onnx_runner`; the export is built once before the
+``TWIN_DECODE=lean``) and the same loop with each step through ONNX Runtime with 8-bit
+weights (`twin.models.onnx_runner`, the default; the export is built once before the
 measured runs, and its time reported). Each runs in its own child process that does what a
 chat process does: opens an encrypted vault holding a few journal entries, loads the embedder
 and the twin through `load_engine`, builds each prompt the way the twin does (persona,
@@ -94,7 +94,7 @@ def child(path: str, tokens: int, model: str | None) -> dict[str, Any]:
     from twin.vault.key import Secret
     from twin.vault.vault import Vault
 
-    os.environ["TWIN_DECODE"] = {"plain": "generate", "lean": ""}.get(path, "onnx")
+    os.environ["TWIN_DECODE"] = {"plain": "generate", "lean": "lean"}.get(path, "")
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as folder:
         home = Home(Path(folder) / "home")
@@ -108,7 +108,7 @@ def child(path: str, tokens: int, model: str | None) -> dict[str, Any]:
             if path != "plain":
                 forward = engine.forward_pass()  # the ONNX path opens (or builds) its export
                 if path == "onnx" and type(forward).__name__ != "OnnxForward":
-                    sys.exit(f"TWIN_DECODE=onnx runs {type(forward).__name__}, not ONNX Runtime")
+                    sys.exit(f"the default fast path runs {type(forward).__name__}, not ONNX")
             loaded = time.perf_counter() - started
             if path == "prepare":
                 return {"path": path, "load_s": loaded}

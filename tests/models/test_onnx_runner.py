@@ -143,7 +143,9 @@ def test_a_twins_export_is_stored_sealed_and_nothing_of_it_in_the_clear(
     for path in _files_under(tmp_path, *new_in_temporary):
         data = path.read_bytes()
         assert not any(piece in data for piece in pieces), f"{path} holds the export in the clear"
-    assert OnnxForward(store.read() or b"", twin_model).session is not None
+    with store.opened() as opened:
+        assert OnnxForward(opened, twin_model).session is not None
+    assert [path.name for path in run_folder.iterdir()] == [store.path.name]  # nothing left
 
 
 def test_a_stored_export_of_other_weights_is_built_again(gqa_model: Path, tmp_path: Path) -> None:
@@ -157,10 +159,10 @@ def test_a_stored_export_of_other_weights_is_built_again(gqa_model: Path, tmp_pa
     assert load_step(model, new) == graph  # the second time it is read, not built
 
 
-def test_asked_the_engine_speaks_through_onnx_runtime_where_it_has_a_store(
+def test_the_engine_speaks_through_onnx_runtime_where_it_has_a_store(
     gqa_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TWIN_DECODE", "onnx")
+    monkeypatch.setenv("TWIN_DECODE", "")
     engine = load_folder(gqa_model)
     assert isinstance(engine, TransformersEngine)
     engine.step_store = StepStore(tmp_path, "tiny")
@@ -170,8 +172,8 @@ def test_asked_the_engine_speaks_through_onnx_runtime_where_it_has_a_store(
     assert text.strip()
 
 
-@pytest.mark.parametrize("mode", ["", "bfloat16"])
-def test_unless_asked_the_pytorch_runner_speaks(
+@pytest.mark.parametrize("mode", ["lean", "bfloat16"])
+def test_the_lean_knob_keeps_the_pytorch_runner(
     gqa_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
     monkeypatch.setenv("TWIN_DECODE", mode)
@@ -183,6 +185,6 @@ def test_unless_asked_the_pytorch_runner_speaks(
 def test_without_a_store_the_pytorch_runner_speaks(
     gqa_model: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TWIN_DECODE", "onnx")
+    monkeypatch.setenv("TWIN_DECODE", "")
     model, _ = load_model(gqa_model, "cpu")
     assert isinstance(fast_forward(model, None), LlamaRunner)

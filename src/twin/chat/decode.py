@@ -8,10 +8,11 @@ forward pass per token with the model's own cache, the same logits processors an
 temperature, top-k 50, top-p), and the same draw (`torch.multinomial` over the softmax). Greedy
 replies are token for token those of `model.generate`; the tests check it.
 
-Each step is computed by `fast_forward`: for a plain Llama on the CPU, the lean PyTorch runner
-(`twin.models.runner`, float32, token for token `generate`'s), or with ``TWIN_DECODE=onnx`` its
-step exported to ONNX Runtime with 8-bit weights (`twin.models.onnx_runner`), where it has a
-place to keep the export; any other model through its own forward and cache.
+Each step is computed by `fast_forward`: for a plain float32 Llama on the CPU, its step
+exported to ONNX Runtime with 8-bit weights (`twin.models.onnx_runner`; twice the tokens/s,
+greedy replies close to but not always those of `generate`), where it has a place to keep the
+export; else, or with ``TWIN_DECODE=lean``, the lean PyTorch runner (`twin.models.runner`,
+float32, token for token `generate`'s); any other model through its own forward and cache.
 
 Text comes out through Transformers' own `TextStreamer` logic (whole words, held back while a
 character is incomplete), run in the caller's thread: no worker thread, and a reply the caller
@@ -113,15 +114,16 @@ class CachedForward:
 
 
 DECODE_ENV = "TWIN_DECODE"
-"""``onnx`` computes the fast path's steps in ONNX Runtime with 8-bit weights, where it can."""
+"""``lean`` (or ``bfloat16``) computes the fast path's steps in PyTorch, not ONNX Runtime."""
 
 
 def fast_forward(model: Any, store: StepStore | None = None) -> Forward:
     """What computes each step of the fast path for `model`.
 
-    The lean PyTorch runner for a plain Llama; with ``TWIN_DECODE=onnx``, ONNX Runtime for a
-    float32 one when it is installed and `store` says where its export is kept (built on first
-    use: some seconds, once per model); the model's own forward for everything else.
+    ONNX Runtime for a float32 plain Llama on the CPU when it is installed and `store` says
+    where its export is kept (built on first use: some seconds, once per model); the lean
+    PyTorch runner for any other plain Llama, or when ``TWIN_DECODE=lean`` asks; the model's
+    own forward for everything else.
     """
     import torch
 
@@ -130,10 +132,10 @@ def fast_forward(model: Any, store: StepStore | None = None) -> Forward:
 
     if not supports(model):
         return CachedForward(model)
-    asked = os.environ.get(DECODE_ENV, "") == "onnx"
+    lean = os.environ.get(DECODE_ENV, "") in ("lean", "bfloat16")
     wide = getattr(model, "dtype", None) == torch.float32
-    if asked and wide and store is not None and onnx_runner.available():
-        return onnx_runner.OnnxForward(onnx_runner.load_step(model, store), model)
+    if not lean and wide and store is not None and onnx_runner.available():
+        return onnx_runner.open_step(model, store)
     return LlamaRunner(model)
 
 

@@ -11,8 +11,9 @@ contrast from promoting tokens neither pass wants. It costs a second forward pas
 
 A Transformers model speaks through twin's own decoding loop (`twin.chat.decode`: the same
 processors and draw as `model.generate`, without its per-call overhead); a plain Llama on the
-CPU, the default model and every twin made from it, computes each step through a lean forward
-pass of the same arithmetic (`twin.models.runner`), any other model through its own forward.
+CPU, the default model and every twin made from it, computes each step through ONNX Runtime
+with 8-bit weights, or a lean PyTorch forward pass of the same arithmetic (`fast_forward`),
+any other model through its own forward.
 ``TWIN_DECODE=generate`` makes replies come from `model.generate` itself, the plain path;
 ``TWIN_DECODE=bfloat16`` runs the fast path in bfloat16 (`for_speech`).
 
@@ -44,9 +45,9 @@ MODEL_ENV = "TWIN_MODEL"
 DECODE_ENV = "TWIN_DECODE"
 """``generate`` speaks through Transformers' `model.generate` (the plain path, slower);
 ``bfloat16`` through twin's own loop with the model in bfloat16 where the CPU multiplies it
-natively; ``onnx`` through twin's own loop with ONNX Runtime computing the steps in 8-bit
-weights where it can (`twin.chat.decode.fast_forward`); else (the default) through twin's own
-loop in the model's own precision."""
+natively; ``lean`` through twin's own loop in PyTorch, float32 (token for token `generate`'s);
+else (the default) through twin's own loop, its steps in ONNX Runtime with 8-bit weights where
+it can (`twin.chat.decode.fast_forward`)."""
 
 
 @dataclass(frozen=True)
