@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from twin.errors import TwinError
 
@@ -18,7 +19,7 @@ OPTIONAL_FILTERS = ("low-information",)
 FILTERS = MESSAGE_FILTERS + TARGET_FILTERS + OPTIONAL_FILTERS
 
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 def parse_duration(text: str) -> int:
@@ -43,7 +44,7 @@ def format_duration(seconds: int) -> str:
 
 def check_name(name: str) -> str:
     """A dataset name safe to use as a folder name."""
-    if not _NAME.fullmatch(name) or name in (".", ".."):
+    if not NAME.fullmatch(name) or name in (".", ".."):
         raise TwinError(
             f"{name!r} is not a dataset name: use letters, digits, '.', '_' and '-' (max 64)"
         )
@@ -153,3 +154,22 @@ class BuildOptions:
         data["disabled"] = list(self.disabled)
         data["filters_on"] = [name for name in FILTERS if self.uses(name)]
         return data
+
+    @classmethod
+    def from_description(cls, data: dict[str, object]) -> BuildOptions:
+        """The options `describe` wrote (a dataset's stats.json), to build it again alike;
+        options this twin doesn't know (from a newer one) are left at their defaults."""
+        known = {spec.name for spec in fields(cls)}
+        given: dict[str, Any] = {key: value for key, value in data.items() if key in known}
+        for key in ("gap", "merge_window"):
+            if isinstance(given.get(key), str):
+                given[key] = parse_duration(given[key])
+        for key in ("since", "until"):
+            if isinstance(given.get(key), str):
+                given[key] = date.fromisoformat(given[key])
+        if isinstance(given.get("model"), str):
+            given["model"] = Path(given["model"])
+        for key in ("sources", "conversations", "disabled"):
+            if isinstance(given.get(key), list):
+                given[key] = tuple(given[key])
+        return cls(**given)

@@ -1,8 +1,10 @@
 """The refinement cycle (`twin refine`): train a candidate, evaluate it, keep it only if better.
 
-1. The candidate continues the current twin (the latest good run) on what was added since:
-   new examples in its dataset (`twin train --continue`), then a DPO round on the person's
-   feedback when there is any (`twin train --preferences`).
+1. The current twin's dataset is built again with the options it was built with, so what was
+   added to the vault since (messages, notes, journal, corrections) is in it. The candidate
+   continues the current twin (the latest good run) on its new examples (`twin train
+   --continue`), then a DPO round on the person's feedback when there is any (`twin train
+   --preferences`).
 2. The candidate and the current twin are evaluated on the same held-out set (their dataset's
    validation split; `twin eval`), the current twin's stored evaluation reused when it has one
    of the same kind (quick or full).
@@ -116,12 +118,20 @@ def refine(
     *,
     train_candidate: Callable[[Run], Run | None] | None = None,
     stored: EvalResult | None = None,
+    rebuild: bool = True,
 ) -> Refined:
-    """One refinement round; `evaluate_run` evaluates a run (see `twin.evaluate.evaluate`)."""
+    """One refinement round; `evaluate_run` evaluates a run (see `twin.evaluate.evaluate`).
+
+    `stored` is the current twin's evaluation, reused unless the rebuilt dataset's held-out
+    examples changed; `rebuild=False` trains on the dataset as it stands."""
+    from twin.dataset.rebuild import rebuild_dataset
+
     with nobody_chatting(home):
         current = latest_good_run(home)
         if current is None:
             raise TwinError("nothing to refine yet: train your twin first with `twin train`")
+        if rebuild and rebuild_dataset(vault, current.dataset):
+            stored = None  # the held-out set may have moved: both are evaluated on the new one
         candidate = (train_candidate or (lambda run: _continue(home, run, vault.sealer)))(current)
         if preferences:
             parent = candidate or current
