@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+from tests.dataset.conftest import Build, Chat
 from twin.dataset.note_people import people_in_notes, with_people_in_notes
 from twin.dataset.redaction import Redactor
 from twin.memory.store import add_journal_entry
@@ -52,3 +55,15 @@ def test_a_person_only_your_notes_name_is_redacted_in_any_case(vault: Vault) -> 
 def test_no_notes_add_no_one(vault: Vault) -> None:
     assert people_in_notes(vault, known=[], mine=["Sam"]) == []
     assert with_people_in_notes(vault, {2: ["Bo"]}, ["Sam"]) == {2: ["Bo"]}
+
+
+def test_a_dataset_build_redacts_people_only_your_notes_name(
+    vault: Vault, chat: Chat, build: Build
+) -> None:
+    add_journal_entry(vault, "Dinner with Maya and her partner Tim, who cooked.", None)
+    chat.person("Sam", me=True)
+    chat.say("Maya", "are you coming tonight?")
+    chat.say("Sam", "yes! tell tim i'm bringing dessert")
+    text = json.dumps(build()["train"], ensure_ascii=False)
+    assert "bringing dessert" in text
+    assert "tim" not in text.casefold()

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from twin.dataset.corrections import ACCEPTED, CORRECTED, Correction, correction_examples
 from twin.dataset.examples import ExampleMaker, memory_room
 from twin.dataset.formats import Example, get_format
+from twin.dataset.note_people import with_people_in_notes
 from twin.dataset.notes_set import write_notes_set
 from twin.dataset.options import BuildOptions
 from twin.dataset.qa import QA_SHARE, has_shareable_notes, qa_examples
@@ -307,9 +308,10 @@ def _generated(
 def _redactor(
     vault: Vault, options: BuildOptions, selection: Selection, lists: WordLists
 ) -> Redactor:
-    """The redactor for this build: everyone in the vault but you, your region and words."""
-    people = _people(vault, selection.me_ids)
+    """The redactor for this build: everyone in the vault but you, those only your notes,
+    journal and persona name, your region and your words."""
     mine = [*my_names(vault), selection.me]
+    people = with_people_in_notes(vault, _people(vault, selection.me_ids), mine)
     parts = {part for names in people.values() for name in names for part in name_parts(name)}
     return Redactor(
         people,
