@@ -394,19 +394,23 @@ def load_engine(
     if gguf is not None and llama_cpp_available():
         return LlamaCppEngine(gguf, name)
     engine = TransformersEngine(for_speech(loaded_model), tokenizer, name)
-    engine.step_store = _step_store(home, run, sealer)
+    engine.step_store = step_store(home, run, sealer)
     return engine
 
 
-def _step_store(home: Home, run: Any, sealer: Sealer | None) -> StepStore | None:
+def base_step_store(folder: Path) -> StepStore | None:
+    """Where a base model's exported step is kept: in the clear beside its weights."""
+    weights = sorted(folder.glob("*.safetensors"))
+    return StepStore(folder, fingerprint(*weights)) if weights else None
+
+
+def step_store(home: Home, run: Any, sealer: Sealer | None) -> StepStore | None:
     """Where the twin's exported step is kept: sealed in its run folder (it holds the adapter),
     in the clear beside the base model before any training; None where it can't be sealed."""
     from twin.models.registry import resolve_model
 
     if run is None:
-        folder = resolve_model(home, None)
-        weights = sorted(folder.glob("*.safetensors"))
-        return StepStore(folder, fingerprint(*weights)) if weights else None
+        return base_step_store(resolve_model(home, None))
     if sealer is None or not run.sealed_adapter.is_file():
         return None
     base = sorted(run.base_path(home).glob("*.safetensors"))

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from twin.chat.engine import TransformersEngine
+from twin.chat.engine import TransformersEngine, base_step_store, step_store
 from twin.chat.twin import Twin
 from twin.dataset.store import has_file, referenced_records
 from twin.errors import TwinError
@@ -168,18 +168,15 @@ def _load(
     loaded = []
     if run is not None and with_twin:
         model, tokenizer, _ = load_twin(home, run.id, sealer=vault.sealer)
-        loaded.append(("twin", model, tokenizer, run.id))
+        loaded.append(("twin", model, tokenizer, run.id, step_store(home, run, vault.sealer)))
     model, tokenizer = load_model(base_dir)
-    loaded.append(("base", model, tokenizer, base_dir.name))
-    return [
-        _Model(
-            name,
-            model,
-            tokenizer,
-            Twin(vault, TransformersEngine(model, tokenizer, label), embedder),
-        )
-        for name, model, tokenizer, label in loaded
-    ]
+    loaded.append(("base", model, tokenizer, base_dir.name, base_step_store(base_dir)))
+    models = []
+    for name, model, tokenizer, label, store in loaded:
+        engine = TransformersEngine(model, tokenizer, label)
+        engine.step_store = store  # replies through the same path as chat's
+        models.append(_Model(name, model, tokenizer, Twin(vault, engine, embedder)))
+    return models
 
 
 def evaluate(
