@@ -3,7 +3,7 @@
 # import, notes, journal, dataset, train; then `twin eval --quick` and bench/replies.py with
 # her own openers, none of which anything in twin was tuned on. Run under the heavy lock:
 #
-#   flock /tmp/twin-heavy.lock timeout 600 bench/heldback.sh /tmp/mia [train|measure|all]
+#   bench/heldback.sh /tmp/mia [train|measure|all]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . .venv/bin/activate
