@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The scripts/try steps on the held-back person (tests/fixtures/everyday/mia), into HOME:
 # import, notes, journal, dataset, train; then `twin eval --quick` and bench/replies.py with
-# her own openers, none of which anything in twin was tuned on. Run under the heavy lock:
+# her own openers, none of which anything in twin was tuned on (minutes of CPU; run alone):
 #
 #   bench/heldback.sh /tmp/mia [train|measure|all]
 set -euo pipefail
