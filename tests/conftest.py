@@ -96,6 +96,14 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_model(tmp_path_factory.mktemp("tiny") / "tiny-llama")
 
 
+@pytest.fixture(scope="session")
+def gqa_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The byte-level tiny Llama: grouped-query attention and untied output weights."""
+    from tests.tiny import build_model
+
+    return build_model(tmp_path_factory.mktemp("gqa") / "tiny-llama")
+
+
 @pytest.fixture
 def dataset(tmp_home: Home) -> Path:
     """A tiny chat dataset in the test's twin home, as a plain folder."""

@@ -14,6 +14,8 @@ import json
 import random
 from pathlib import Path
 
+from twin.records import ChatTurn
+
 CHAT_TEMPLATE = (
     "{% for message in messages %}"
     "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
@@ -185,3 +187,10 @@ def build_tokenizer_folder(folder: Path, texts: list[str], template: str) -> Pat
     fast.chat_template = template
     fast.save_pretrained(folder)
     return folder
+
+
+CHAT: list[ChatTurn] = [
+    {"role": "system", "content": "hello cat music"},
+    {"role": "user", "content": "hello , the rain today ? maybe a walk"},
+]
+"""A short chat in the byte-level tiny Llama's words (`gqa_model`), for the fast-path tests."""

@@ -8,24 +8,13 @@ from typing import Any
 import pytest
 import torch
 
-from tests.tiny import build_model
+from tests.tiny import CHAT
 from twin.chat.decode import CachedForward, decode, stop_tokens
 from twin.chat.engine import GenerationSettings, TransformersEngine, load_folder
 from twin.models.loading import load_model
 from twin.models.runner import LlamaRunner, native_bfloat16, supports
 from twin.records import ChatTurn
 from twin.train.adapter_files import Adapter, merge
-
-CHAT: list[ChatTurn] = [
-    {"role": "system", "content": "hello cat music"},
-    {"role": "user", "content": "hello , the rain today ? maybe a walk"},
-]
-
-
-@pytest.fixture(scope="module")
-def gqa_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The byte-level tiny Llama: grouped-query attention and untied output weights."""
-    return build_model(tmp_path_factory.mktemp("fast") / "tiny-llama")
 
 
 def generate_tokens(model: Any, ids: Any, count: int, **options: Any) -> list[int]:

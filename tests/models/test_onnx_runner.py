@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import torch
 
-from tests.tiny import build_model
+from tests.tiny import CHAT
 from twin.chat.decode import decode, fast_forward, stop_tokens
 from twin.chat.engine import GenerationSettings, TransformersEngine, load_folder
 from twin.errors import TwinError
@@ -18,22 +18,10 @@ from twin.models import onnx_runner
 from twin.models.loading import load_model
 from twin.models.onnx_runner import OnnxForward, StepStore, export, fingerprint, load_step
 from twin.models.runner import LlamaRunner
-from twin.records import ChatTurn
 from twin.train.adapter_files import Adapter, merge
 from twin.vault.sealed import Sealer
 
 pytestmark = pytest.mark.skipif(not onnx_runner.available(), reason="onnxruntime/onnx missing")
-
-CHAT: list[ChatTurn] = [
-    {"role": "system", "content": "hello cat music"},
-    {"role": "user", "content": "hello , the rain today ? maybe a walk"},
-]
-
-
-@pytest.fixture(scope="module")
-def gqa_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The byte-level tiny Llama: grouped-query attention and untied output weights."""
-    return build_model(tmp_path_factory.mktemp("onnx") / "tiny-llama")
 
 
 @pytest.fixture(scope="module")
